@@ -1,0 +1,1 @@
+"""fts-scheduler: follow-the-sun workforce scheduling."""
