@@ -1,1 +1,48 @@
-"""fts-scheduler: follow-the-sun workforce scheduling."""
+"""fts-scheduler: follow-the-sun workforce scheduling.
+
+Data flows one way: models -> requirements -> optimizer -> roster -> reports.
+
+>>> from fts_scheduler import datasets, solve, validate
+>>> problem = datasets.demo_problem()
+>>> roster = solve(problem, time_limit_s=30)          # doctest: +SKIP
+>>> validate(problem, roster)                         # doctest: +SKIP
+[]
+"""
+
+from . import datasets
+from .errors import InfeasibleError, NoRosterError
+from .models import (
+    Agent,
+    Contract,
+    LabourRules,
+    LanguageFloor,
+    ObjectiveWeights,
+    Problem,
+    Requirement,
+    ShiftTemplate,
+    Site,
+)
+from .roster import Roster
+from .solver import solve
+from .validation import Violation, validate
+
+__all__ = [
+    "Agent",
+    "Contract",
+    "InfeasibleError",
+    "LabourRules",
+    "LanguageFloor",
+    "NoRosterError",
+    "ObjectiveWeights",
+    "Problem",
+    "Requirement",
+    "Roster",
+    "ShiftTemplate",
+    "Site",
+    "Violation",
+    "datasets",
+    "solve",
+    "validate",
+]
+
+__version__ = "0.1.0"

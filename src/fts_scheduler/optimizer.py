@@ -1,0 +1,214 @@
+"""The CP-SAT model: variables, the coverage structure, and reading a roster back.
+
+One boolean per (agent, candidate shift). Coverage is counted per *language profile*
+(the set of floor/requirement languages an agent speaks): agents with the same
+profile are interchangeable for coverage, so per interval we only need how many of
+each profile are on shift, and an integer split of that count over the profile's
+languages. That split is an integral transportation flow, so "the floors can be met
+with each agent counted once, for one language" holds exactly when the split exists
+(max-flow/min-cut: the same statement as Hall's condition, with no 2^L subsets).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from .models import Problem
+from .roster import ASSIGNMENT_COLUMNS, COVERAGE_COLUMNS, Roster
+from .rules import COST_SCALE, HARD_RULES, SOFT_RULES, Penalty, RosterModel
+from .timegrid import candidate_shifts, floor_matrix, requirement_matrix
+
+__all__ = ["build_model", "run", "SolveOutcome", "FloorMode"]
+
+FloorMode = Literal["hard", "assumptions", "soft"]
+FLOOR_SHORTFALL_WEIGHT = 10**9
+"""Objective weight of one missing floor agent-interval when floors are soft (best effort)."""
+
+
+def build_model(problem: Problem, *, floors: FloorMode = "hard") -> tuple[RosterModel, list[Penalty]]:
+    """Build the CP-SAT model of ``problem`` with every rule of :mod:`fts_scheduler.rules`.
+
+    ``floors`` chooses how language floors enter: ``"hard"`` (the normal solve),
+    ``"assumptions"`` (one enforcement literal per language and UTC day, for
+    infeasibility cores), or ``"soft"`` (a heavily penalised slack per language and day,
+    for the best roster that meets every other rule).
+    """
+    model = cp_model.CpModel()
+    shifts = {s.name: candidate_shifts(problem, s) for s in problem.sites}
+    agents = list(problem.agents)
+    work = []
+    for agent in agents:
+        vars_ = {
+            k: model.NewBoolVar(f"work({agent.id},{s.template},{s.local_date})")
+            for k, s in enumerate(shifts[agent.site])
+        }
+        work.append(vars_)
+    m = RosterModel(
+        problem=problem,
+        model=model,
+        agents=agents,
+        shifts=shifts,
+        work=work,
+        languages=problem.languages(),
+        floors=floor_matrix(problem),
+        required=requirement_matrix(problem),
+    )
+    _add_coverage(m)
+    days = range(problem.days)
+    if floors == "assumptions":
+        m.floor_switch = {(lang, d): model.NewBoolVar(f"floor({lang},day{d})") for lang in m.floors for d in days}
+    elif floors == "soft":
+        m.floor_slack = {
+            (lang, d): model.NewIntVar(0, int(m.floors[lang].max()), f"floor_slack({lang},day{d})")
+            for lang in m.floors
+            for d in days
+        }
+    penalties: list[Penalty] = []
+    for rule in HARD_RULES:
+        penalties += rule(m)
+    if floors != "assumptions":
+        for rule in SOFT_RULES:
+            penalties += rule(m)
+        penalties += [Penalty("floor_shortfall", v, FLOOR_SHORTFALL_WEIGHT) for v in m.floor_slack.values()]
+        model.Minimize(sum(p.weight * p.expr for p in penalties))
+    return m, penalties
+
+
+def _add_coverage(m: RosterModel) -> None:
+    """Fill ``m.staffed[language][interval]`` with the agents serving each language."""
+    relevant = set(m.languages)
+    on_shift: dict[tuple[str, ...], list[list[cp_model.IntVar]]] = {}
+    profile_size: dict[tuple[str, ...], int] = defaultdict(int)
+    n = m.problem.num_intervals
+    for a, agent in enumerate(m.agents):
+        profile = tuple(sorted(relevant.intersection(agent.languages)))
+        if not profile:
+            continue  # speaks none of the languages in demand: never counts
+        profile_size[profile] += 1
+        slots = on_shift.setdefault(profile, [[] for _ in range(n)])
+        for s, v in m.shifts_of(a):
+            for t in range(s.first, s.last):
+                slots[t].append(v)
+    staffed: dict[str, list] = {lang: [[] for _ in range(n)] for lang in m.languages}
+    for profile, slots in on_shift.items():
+        for t, vars_ in enumerate(slots):
+            if not vars_:
+                continue
+            count = cp_model.LinearExpr.Sum(vars_)
+            if len(profile) == 1:
+                staffed[profile[0]][t].append(count)
+                continue
+            cap = min(len(vars_), profile_size[profile])
+            split = [m.model.NewIntVar(0, cap, f"serve({'+'.join(profile)},{lang},{t})") for lang in profile]
+            m.model.Add(cp_model.LinearExpr.Sum(split) == count)
+            for lang, var in zip(profile, split):
+                staffed[lang][t].append(var)
+    m.staffed = {
+        lang: [cp_model.LinearExpr.Sum(terms) if terms else 0 for terms in per_t] for lang, per_t in staffed.items()
+    }
+
+
+@dataclass
+class SolveOutcome:
+    """What CP-SAT said, before it becomes a :class:`Roster` or an error."""
+
+    status: str
+    solver: cp_model.CpSolver
+    runtime_s: float
+
+
+def run(
+    m: RosterModel,
+    *,
+    time_limit_s: float,
+    seed: int,
+    workers: int | None,
+    assumptions: list[cp_model.IntVar] | None = None,
+) -> SolveOutcome:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit_s)
+    solver.parameters.random_seed = int(seed)
+    if workers is not None:
+        solver.parameters.num_workers = int(workers)
+    if assumptions:
+        m.model.ClearAssumptions()
+        m.model.AddAssumptions(assumptions)
+    t0 = time.perf_counter()
+    status = solver.Solve(m.model)
+    return SolveOutcome(solver.StatusName(status), solver, time.perf_counter() - t0)
+
+
+def extract_roster(m: RosterModel, penalties: list[Penalty], outcome: SolveOutcome, stats: dict) -> Roster:
+    """Read the solver's values back into plain DataFrames."""
+    solver = outcome.solver
+    rows = []
+    for a, agent in enumerate(m.agents):
+        zone = m.problem.site(agent.site).zone
+        for s, v in m.shifts_of(a):
+            if solver.BooleanValue(v):
+                rows.append(
+                    (
+                        agent.id,
+                        agent.site,
+                        s.template,
+                        pd.Timestamp(s.start_utc),
+                        pd.Timestamp(s.end_utc),
+                        pd.Timestamp(s.start_utc.astimezone(zone)),
+                        pd.Timestamp(s.end_utc.astimezone(zone)),
+                        s.minutes / 60,
+                    )
+                )
+    assignments = pd.DataFrame(rows, columns=list(ASSIGNMENT_COLUMNS), dtype=object)
+    assignments["hours"] = assignments["hours"].astype(float)
+    assignments = assignments.sort_values(["start_utc", "site", "agent_id"], ignore_index=True)
+
+    starts = m.problem.interval_starts()
+    cov_rows = []
+    for lang in m.languages:
+        floor, req = m.floors.get(lang), m.required.get(lang)
+        for t, expr in enumerate(m.staffed[lang]):
+            cov_rows.append(
+                (
+                    pd.Timestamp(starts[t]),
+                    lang,
+                    int(floor[t]) if floor is not None else 0,
+                    int(req[t]) if req is not None else 0,
+                    int(solver.Value(expr)) if not isinstance(expr, int) else expr,
+                )
+            )
+    coverage = pd.DataFrame(cov_rows, columns=list(COVERAGE_COLUMNS))
+    coverage["interval_start_utc"] = pd.to_datetime(coverage["interval_start_utc"], utc=True)
+
+    terms: dict[str, float] = defaultdict(float)
+    for p in penalties:
+        terms[p.rule] += p.weight * solver.Value(p.expr) / COST_SCALE
+    objective = solver.ObjectiveValue() / COST_SCALE
+    bound = solver.BestObjectiveBound() / COST_SCALE
+    gap = 0.0 if outcome.status == "OPTIMAL" else max(0.0, (objective - bound) / max(abs(objective), 1e-9))
+    return Roster(
+        status=outcome.status,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        runtime_s=outcome.runtime_s,
+        assignments=assignments,
+        coverage=coverage,
+        objective_terms=dict(terms),
+        stats=stats,
+    )
+
+
+def model_stats(m: RosterModel, build_s: float) -> dict[str, float]:
+    proto = m.model.Proto()
+    return {"variables": len(proto.variables), "constraints": len(proto.constraints), "build_s": round(build_s, 3)}
+
+
+def utc_day(problem: Problem, day: int) -> dt.date:
+    return problem.start_date + dt.timedelta(days=day)

@@ -1,0 +1,128 @@
+"""``solve``: the one entry point from a :class:`Problem` to a :class:`Roster`."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+from .errors import InfeasibleError, NoRosterError
+from .explain import (
+    Finding,
+    best_effort,
+    capacity_findings,
+    describe_language,
+    floor_core,
+    format_ranges,
+    shortfall_frame,
+    speaker_sites,
+)
+from .models import Problem
+from .optimizer import build_model, extract_roster, model_stats, run, utc_day
+from .roster import Roster
+
+__all__ = ["solve"]
+
+
+def solve(problem: Problem, *, time_limit_s: float = 60, seed: int = 0, workers: int | None = None) -> Roster:
+    """Solve ``problem`` with CP-SAT and return the cheapest roster found in the time limit.
+
+    Every roster returned meets every language floor in every interval and every hard
+    rule; ``status`` says whether it is proved optimal.
+
+    Parameters
+    ----------
+    time_limit_s
+        Wall-clock limit of the CP-SAT search [s] (model build not included).
+    seed
+        CP-SAT random seed; with ``workers=1`` the search is deterministic.
+    workers
+        CP-SAT search workers; ``None`` lets CP-SAT use every core.
+
+    Raises
+    ------
+    InfeasibleError
+        No roster can meet the floors: the message names the language(s), the UTC
+        hours with the sites' local hours, and why.
+    NoRosterError
+        The time limit ran out before any roster was found.
+    """
+    findings = capacity_findings(problem)
+    if findings:
+        raise _explain(problem, findings, [], time_limit_s=time_limit_s, seed=seed, workers=workers)
+
+    t0 = time.perf_counter()
+    m, penalties = build_model(problem, floors="hard")
+    stats = model_stats(m, time.perf_counter() - t0)
+    stats["workers"] = workers or 0
+    outcome = run(m, time_limit_s=time_limit_s, seed=seed, workers=workers)
+    if outcome.status in ("OPTIMAL", "FEASIBLE"):
+        return extract_roster(m, penalties, outcome, stats)
+    if outcome.status == "INFEASIBLE":
+        core = floor_core(problem, time_limit_s=min(time_limit_s, 30), seed=seed, workers=workers) or []
+        raise _explain(problem, [], core, time_limit_s=time_limit_s, seed=seed, workers=workers)
+    if outcome.status == "UNKNOWN":
+        raise NoRosterError(
+            f"no roster found within time_limit_s={time_limit_s} s "
+            f"({stats['variables']} variables); raise the limit or simplify the problem"
+        )
+    raise RuntimeError(f"CP-SAT returned {outcome.status}: the model is malformed (a bug, please report)")
+
+
+def _explain(
+    problem: Problem,
+    findings: list[Finding],
+    core: list[tuple[str, int]],
+    *,
+    time_limit_s: float,
+    seed: int,
+    workers: int | None,
+) -> InfeasibleError:
+    roster = best_effort(problem, time_limit_s=min(time_limit_s, 30), seed=seed, workers=workers)
+    shortfall = shortfall_frame(roster) if roster is not None else None
+    lines = ["No roster meets every language floor."]
+    languages: set[str] = set()
+    for f in findings:
+        languages.add(f.language)
+        hours = format_ranges(problem, f.intervals, speaker_sites(problem, f.language))
+        lines.append(f"- {f.language} at {hours}: {f.reason}.")
+    if not findings:
+        days_by_lang: dict[str, list[int]] = defaultdict(list)
+        for lang, day in core:
+            days_by_lang[lang].append(day)
+        if shortfall is not None and len(shortfall):
+            short_langs = sorted(set(shortfall["language"]))
+        else:
+            short_langs = sorted(days_by_lang)
+        for lang in short_langs:
+            languages.add(lang)
+            starts = problem.grid_start_utc
+            step_s = problem.interval_minutes * 60
+            idx: list[int] = []
+            if shortfall is not None:
+                rows = shortfall[shortfall["language"] == lang]
+                idx = [int((ts - starts).total_seconds() // step_s) for ts in rows["interval_start_utc"]]
+            where = format_ranges(problem, idx, speaker_sites(problem, lang)) if idx else ", ".join(
+                f"{utc_day(problem, d):%a %Y-%m-%d} UTC" for d in sorted(days_by_lang[lang])
+            )
+            lines.append(
+                f"- {lang} at {where}: {describe_language(problem, lang)}; together with the other floors, "
+                "one shift per day, rest, weekly-hours and consecutive-days rules leave these hours short."
+            )
+        if not short_langs:
+            lines.append(
+                "- the hard rules conflict even without the floors: check contracts' min_weekly_hours "
+                "against unavailable dates, rest and consecutive-days rules."
+            )
+    if roster is not None:
+        lines.append(
+            f"The best roster that keeps every other rule misses floors by "
+            f"{0 if shortfall is None else int(shortfall['short'].sum())} agent-intervals "
+            "(InfeasibleError.best_effort, .shortfall)."
+        )
+    return InfeasibleError(
+        "\n".join(lines),
+        languages=sorted(languages),
+        core=[(lang, utc_day(problem, d)) for lang, d in core],
+        shortfall=shortfall,
+        best_effort=roster,
+    )
