@@ -145,7 +145,7 @@ def _requirements(rng: np.random.Generator, start: dt.date, days: int, interval:
         hour = local.hour + local.minute / 60
         # open 08:00-20:00 local, peaking mid-morning and mid-afternoon
         bell = np.where((hour >= 8) & (hour < 20), np.sin(np.pi * (hour - 8) / 12) ** 0.7, 0.0)
-        weekend = np.where(local.dayofweek >= 5, 0.55, 1.0)
+        weekend = np.where(local.day_of_week >= 5, 0.55, 1.0)
         curves[lang] = curves[lang] + peak * bell * weekend
     out = []
     for lang, curve in curves.items():

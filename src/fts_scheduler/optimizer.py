@@ -28,17 +28,18 @@ from .timegrid import candidate_shifts, floor_matrix, requirement_matrix
 __all__ = ["build_model", "run", "SolveOutcome", "FloorMode"]
 
 FloorMode = Literal["hard", "assumptions", "soft"]
-FLOOR_SHORTFALL_WEIGHT = 10**9
-"""Objective weight of one missing floor agent-interval when floors are soft (best effort)."""
 
 
-def build_model(problem: Problem, *, floors: FloorMode = "hard") -> tuple[RosterModel, list[Penalty]]:
+def build_model(
+    problem: Problem, *, floors: FloorMode = "hard", soft_languages: set[str] | None = None
+) -> tuple[RosterModel, list[Penalty]]:
     """Build the CP-SAT model of ``problem`` with every rule of :mod:`fts_scheduler.rules`.
 
     ``floors`` chooses how language floors enter: ``"hard"`` (the normal solve),
     ``"assumptions"`` (one enforcement literal per language and UTC day, for
-    infeasibility cores), or ``"soft"`` (a heavily penalised slack per language and day,
-    for the best roster that meets every other rule).
+    infeasibility cores), or ``"soft"`` (a heavily penalised slack per language and
+    interval, for the best roster that meets every other rule; only the floors of
+    ``soft_languages`` turn soft, when given).
     """
     model = cp_model.CpModel()
     shifts = {s.name: candidate_shifts(problem, s) for s in problem.sites}
@@ -65,18 +66,14 @@ def build_model(problem: Problem, *, floors: FloorMode = "hard") -> tuple[Roster
     if floors == "assumptions":
         m.floor_switch = {(lang, d): model.NewBoolVar(f"floor({lang},day{d})") for lang in m.floors for d in days}
     elif floors == "soft":
-        m.floor_slack = {
-            (lang, d): model.NewIntVar(0, int(m.floors[lang].max()), f"floor_slack({lang},day{d})")
-            for lang in m.floors
-            for d in days
-        }
+        m.floor_slack = {}
+        m.soft_languages = set(m.floors) if soft_languages is None else set(soft_languages)
     penalties: list[Penalty] = []
     for rule in HARD_RULES:
         penalties += rule(m)
     if floors != "assumptions":
         for rule in SOFT_RULES:
             penalties += rule(m)
-        penalties += [Penalty("floor_shortfall", v, FLOOR_SHORTFALL_WEIGHT) for v in m.floor_slack.values()]
         model.Minimize(sum(p.weight * p.expr for p in penalties))
     return m, penalties
 

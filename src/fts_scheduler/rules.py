@@ -27,6 +27,10 @@ __all__ = ["RosterModel", "Penalty", "HARD_RULES", "SOFT_RULES", "COST_SCALE"]
 COST_SCALE = 100
 """Objective units per currency unit: CP-SAT needs integers, so costs are in cents."""
 
+FLOOR_SHORTFALL_WEIGHT = 10**7
+"""Objective weight of one agent-interval missing from a floor, when floors are soft
+(best effort only): above any cost an interval of staffing can save."""
+
 
 @dataclass(frozen=True, slots=True)
 class Penalty:
@@ -57,7 +61,9 @@ class RosterModel:
     staffed: dict[str, list[cp_model.LinearExprT]] = field(default_factory=dict)
     # (language, utc day index) -> literal that switches that day's floor on
     floor_switch: dict[tuple[str, int], cp_model.IntVar] | None = None
-    floor_slack: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+    # soft floors (best effort): (language, interval) -> agents missing from the floor
+    floor_slack: dict[tuple[str, int], cp_model.IntVar] | None = None
+    soft_languages: set[str] = field(default_factory=set)
 
     def shifts_of(self, a: int) -> list[tuple[CandidateShift, cp_model.IntVar]]:
         site_shifts = self.shifts[self.agents[a].site]
@@ -159,20 +165,26 @@ def language_floors(m: RosterModel) -> list[Penalty]:
     """Every language floor met in every interval, each agent counted once, for one language.
 
     With ``m.floor_switch`` set, each (language, UTC day) group holds only when its
-    literal is true: the infeasibility search uses them as assumptions.
+    literal is true: the infeasibility search uses them as assumptions. With
+    ``m.floor_slack`` set, floors turn soft with a prohibitive price per missing
+    agent-interval: the best-effort roster of an infeasible problem.
     """
     per_day = m.intervals_per_day
+    penalties = []
     for lang, floor in m.floors.items():
         staffed = m.staffed[lang]
-        for t in np.flatnonzero(floor):
-            ct = m.model.Add(staffed[t] + _slack(m, lang, t // per_day) >= int(floor[t]))
+        for t in map(int, np.flatnonzero(floor)):
+            need = int(floor[t])
+            if m.floor_slack is not None and lang in m.soft_languages:
+                short = m.model.NewIntVar(0, need, f"floor_short({lang},{t})")
+                m.floor_slack[(lang, t)] = short
+                m.model.Add(staffed[t] + short >= need)
+                penalties.append(Penalty("floor_shortfall", short, FLOOR_SHORTFALL_WEIGHT))
+                continue
+            ct = m.model.Add(staffed[t] >= need)
             if m.floor_switch is not None:
-                ct.OnlyEnforceIf(m.floor_switch[(lang, int(t // per_day))])
-    return []
-
-
-def _slack(m: RosterModel, lang: str, day: int) -> cp_model.LinearExprT:
-    return m.floor_slack.get((lang, int(day)), 0)
+                ct.OnlyEnforceIf(m.floor_switch[(lang, t // per_day)])
+    return penalties
 
 
 # --------------------------------------------------------------------------- soft rules

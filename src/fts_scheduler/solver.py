@@ -77,14 +77,17 @@ def _explain(
     seed: int,
     workers: int | None,
 ) -> InfeasibleError:
-    roster = best_effort(problem, time_limit_s=min(time_limit_s, 30), seed=seed, workers=workers)
+    implicated = {f.language for f in findings} | {lang for lang, _ in core}
+    roster = best_effort(
+        problem, time_limit_s=min(time_limit_s, 30), seed=seed, workers=workers, languages=implicated or None
+    )
     shortfall = shortfall_frame(roster) if roster is not None else None
     lines = ["No roster meets every language floor."]
     languages: set[str] = set()
     for f in findings:
         languages.add(f.language)
         hours = format_ranges(problem, f.intervals, speaker_sites(problem, f.language))
-        lines.append(f"- {f.language} at {hours}: {f.reason}.")
+        lines.append(f"- {f.language} {'over' if not f.intervals else 'at'} {hours}: {f.reason}.")
     if not findings:
         days_by_lang: dict[str, list[int]] = defaultdict(list)
         for lang, day in core:
