@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import warnings
 from decimal import Decimal, getcontext
 from pathlib import Path
@@ -28,7 +29,12 @@ from fts_scheduler.erlang import (
 
 REFERENCE_CSV = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "erlang_c_cases.csv"
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# ERLANG_EXAMPLES=2000 turns the property tests into a soak run.
+FAST = settings(
+    max_examples=int(os.environ.get("ERLANG_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 # --------------------------------------------------------------------------
