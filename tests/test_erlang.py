@@ -224,6 +224,21 @@ def test_required_agents_brute_force_grid():
         assert got_all[i] == expected, i
 
 
+def test_required_agents_blocks_agree_with_single_rows():
+    # More rows than one block, so the block split is exercised.
+    rng = np.random.default_rng(7)
+    traffic = rng.uniform(0.0, 2000.0, 3 * E._STAFF_CHUNK + 17)
+    traffic[::1000] = 0.0
+    aht = rng.uniform(60.0, 600.0, traffic.size)
+    blocked = required_agents(traffic, aht, target=20.0, service_level=0.8, max_occupancy=0.9)
+    assert blocked.flags.writeable
+    for i in rng.choice(traffic.size, 25, replace=False):
+        expected = brute_required(float(traffic[i]), aht[i], target=20.0, sl=0.8, occ=0.9)
+        assert blocked[i] == expected
+        single = required_agents(float(traffic[i]), aht[i], target=20.0, service_level=0.8, max_occupancy=0.9)
+        assert single == blocked[i]
+
+
 def test_required_agents_loose_goal_takes_first_stable_count():
     # A loose goal is met by floor(A) + 1, even where that is ceil(A).
     assert required_agents(10.4, 180, target=600, service_level=0.1) == 11

@@ -62,7 +62,7 @@ _TEMPLATES = (
     ShiftTemplate(name="early", start=dt.time(6), length_hours=8),
     ShiftTemplate(name="day", start=dt.time(8), length_hours=8),
     ShiftTemplate(name="mid", start=dt.time(11), length_hours=8),
-    ShiftTemplate(name="late", start=dt.time(14), length_hours=8, sites=("Manila", "Dublin", "Sao Paulo", "Austin")),
+    ShiftTemplate(name="late", start=dt.time(14), length_hours=8),
     ShiftTemplate(name="evening", start=dt.time(16), length_hours=8, sites=("Manila", "Sao Paulo", "Austin")),
     ShiftTemplate(name="night", start=dt.time(22), length_hours=8, sites=("Manila", "Dublin", "Sao Paulo", "Austin")),
 )
@@ -70,7 +70,7 @@ _TEMPLATES = (
 _FLOORS = (
     LanguageFloor(language="en", agents=2),
     LanguageFloor(language="es", agents=1),
-    LanguageFloor(language="ja", agents=2, site="Tokyo", start=dt.time(8), end=dt.time(20)),
+    LanguageFloor(language="ja", agents=2, site="Tokyo", start=dt.time(9), end=dt.time(18)),
     LanguageFloor(language="pt", agents=2, site="Sao Paulo", start=dt.time(8), end=dt.time(20)),
     LanguageFloor(language="de", agents=1, site="Dublin", start=dt.time(8), end=dt.time(18)),
     LanguageFloor(language="fr", agents=1, site="Dublin", start=dt.time(8), end=dt.time(18)),

@@ -20,12 +20,13 @@ from typing import Literal
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from .heuristic import StartingRoster
 from .models import Problem
 from .roster import ASSIGNMENT_COLUMNS, COVERAGE_COLUMNS, Roster
 from .rules import COST_SCALE, HARD_RULES, SOFT_RULES, Penalty, RosterModel
 from .timegrid import candidate_shifts, floor_matrix, requirement_matrix
 
-__all__ = ["build_model", "run", "SolveOutcome", "FloorMode"]
+__all__ = ["build_model", "run", "add_hint", "extract_roster", "SolveOutcome", "FloorMode"]
 
 FloorMode = Literal["hard", "assumptions", "soft"]
 
@@ -105,11 +106,32 @@ def _add_coverage(m: RosterModel) -> None:
             cap = min(len(vars_), profile_size[profile])
             split = [m.model.NewIntVar(0, cap, f"serve({'+'.join(profile)},{lang},{t})") for lang in profile]
             m.model.Add(cp_model.LinearExpr.Sum(split) == count)
+            m.split[(profile, t)] = list(zip(profile, split))
             for lang, var in zip(profile, split):
                 staffed[lang][t].append(var)
     m.staffed = {
         lang: [cp_model.LinearExpr.Sum(terms) if terms else 0 for terms in per_t] for lang, per_t in staffed.items()
     }
+
+
+def add_hint(m: RosterModel, start: StartingRoster) -> None:
+    """Hint every decision variable from a starting roster, so CP-SAT can take it whole."""
+    m.model.ClearHints()
+    staffed: dict[tuple[str, int], int] = defaultdict(int)
+    for a, taken in enumerate(start.shifts):
+        chosen = set(taken)
+        for k, v in m.work[a].items():
+            m.model.AddHint(v, k in chosen)
+    for (profile, t), pairs in m.split.items():
+        for lang, var in pairs:
+            m.model.AddHint(var, start.served.get((profile, lang, t), 0))
+    for (profile, lang, t), count in start.served.items():
+        staffed[(lang, t)] += count
+    for (lang, t), var in m.under.items():
+        m.model.AddHint(var, max(0, int(m.required[lang][t]) - staffed[(lang, t)]))
+    for (lang, t), var in m.over.items():
+        target = int(m.required[lang][t]) if lang in m.required else 0
+        m.model.AddHint(var, max(0, staffed[(lang, t)] - target))
 
 
 @dataclass

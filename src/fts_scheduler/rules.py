@@ -64,6 +64,10 @@ class RosterModel:
     # soft floors (best effort): (language, interval) -> agents missing from the floor
     floor_slack: dict[tuple[str, int], cp_model.IntVar] | None = None
     soft_languages: set[str] = field(default_factory=set)
+    # decision variables besides ``work``, kept so a starting roster can hint them all
+    split: dict[tuple[tuple[str, ...], int], list[tuple[str, cp_model.IntVar]]] = field(default_factory=dict)
+    under: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+    over: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
 
     def shifts_of(self, a: int) -> list[tuple[CandidateShift, cp_model.IntVar]]:
         site_shifts = self.shifts[self.agents[a].site]
@@ -216,10 +220,12 @@ def staffing_against_requirement(m: RosterModel) -> list[Penalty]:
             if target > 0 and under_w:
                 under = m.model.NewIntVar(0, target, f"under({lang},{t})")
                 m.model.Add(under >= target - expr)
+                m.under[(lang, t)] = under
                 terms.append(Penalty("under_staffing", under, under_w))
             if over_w:
                 over = m.model.NewIntVar(0, len(m.agents), f"over({lang},{t})")
                 m.model.Add(over >= expr - target)
+                m.over[(lang, t)] = over
                 terms.append(Penalty("over_staffing", over, over_w))
     return terms
 
