@@ -280,11 +280,13 @@ class Problem(BaseModel):
 
     model_config = _FROZEN
 
-    sites: tuple[Site, ...] = Field(min_length=1)
-    agents: tuple[Agent, ...] = Field(min_length=1)
-    shift_templates: tuple[ShiftTemplate, ...] = Field(min_length=1)
-    floors: tuple[LanguageFloor, ...] = ()
-    requirements: tuple[Requirement, ...] = ()
+    # Size limits keep a hostile or mistaken file from exhausting memory before the
+    # solver starts: 20,000 agents is far past what one CP-SAT model can roster anyway.
+    sites: tuple[Site, ...] = Field(min_length=1, max_length=500)
+    agents: tuple[Agent, ...] = Field(min_length=1, max_length=20_000)
+    shift_templates: tuple[ShiftTemplate, ...] = Field(min_length=1, max_length=500)
+    floors: tuple[LanguageFloor, ...] = Field((), max_length=2_000)
+    requirements: tuple[Requirement, ...] = Field((), max_length=2_000)
     start_date: dt.date
     days: int = Field(ge=1, le=62, description="Length of the horizon [days].")
     interval_minutes: int = Field(30, ge=5, le=120, description="Width of a grid interval [min].")

@@ -6,10 +6,16 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["Roster", "ASSIGNMENT_COLUMNS", "COVERAGE_COLUMNS"]
+__all__ = ["Roster", "ASSIGNMENT_COLUMNS", "COVERAGE_COLUMNS", "BREAK_COLUMNS", "CHANGE_COLUMNS"]
 
 ASSIGNMENT_COLUMNS = ("agent_id", "site", "shift", "start_utc", "end_utc", "start_local", "end_local", "hours")
 COVERAGE_COLUMNS = ("interval_start_utc", "language", "floor", "required", "staffed")
+BREAK_COLUMNS = ("agent_id", "start_utc", "end_utc", "kind")
+CHANGE_COLUMNS = ("agent_id", "old_start_utc", "old_end_utc", "new_start_utc", "new_end_utc")
+
+
+def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,13 @@ class Roster:
         One row per interval and language: ``interval_start_utc``, ``language``,
         ``floor`` and ``required`` [agents], ``staffed`` [agents]: agents on shift
         serving the language, each agent counted once (for one language).
+    breaks
+        One row per break: ``agent_id``, ``start_utc``, ``end_utc``, ``kind``
+        (empty when no template carries breaks).
+    changes
+        After a re-plan, one row per changed shift: ``agent_id``,
+        ``old_start_utc``/``old_end_utc`` (NaT for an added shift),
+        ``new_start_utc``/``new_end_utc`` (NaT for a removed one); empty otherwise.
     objective_terms
         The objective split by rule name [currency].
     stats
@@ -48,6 +61,8 @@ class Roster:
     runtime_s: float
     assignments: pd.DataFrame
     coverage: pd.DataFrame
+    breaks: pd.DataFrame = field(default_factory=lambda: _empty(BREAK_COLUMNS))
+    changes: pd.DataFrame = field(default_factory=lambda: _empty(CHANGE_COLUMNS))
     objective_terms: dict[str, float] = field(default_factory=dict)
     stats: dict[str, float] = field(default_factory=dict)
 
