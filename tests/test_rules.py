@@ -145,3 +145,27 @@ def test_validator_catches_a_wrong_utc_time(demo, demo_roster):
     a = demo_roster.assignments.copy()
     a.loc[0, "start_utc"] = a.loc[0, "start_utc"] + pd.Timedelta(hours=1)
     assert any(v.rule == "time" for v in validate(demo, a))
+
+
+def test_callback_sees_progress_and_can_stop_early(demo):
+    seen = []
+
+    def stop_at_second(progress):
+        seen.append(progress)
+        return progress.solutions >= 2
+
+    r = solve(demo, time_limit_s=60, callback=stop_at_second)
+    assert len(seen) >= 2
+    assert r.runtime_s < 55  # stopped well before the limit
+    assert seen[0].objective >= seen[-1].objective >= r.bound
+    assert validate(demo, r) == []
+
+
+def test_time_limit_is_honoured():
+    import time
+
+    p = make_problem(agents=[agent(i) for i in range(8)], templates=THREE_SHIFTS, days=7,
+                     requirements=(Requirement(language="en", agents=(3,) * 168),))
+    t0 = time.perf_counter()
+    solve(p, time_limit_s=2)
+    assert time.perf_counter() - t0 < 2 + 5  # limit plus model build and reading back

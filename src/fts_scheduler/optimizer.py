@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,7 +27,7 @@ from .roster import ASSIGNMENT_COLUMNS, COVERAGE_COLUMNS, Roster
 from .rules import COST_SCALE, HARD_RULES, SOFT_RULES, Penalty, RosterModel
 from .timegrid import candidate_shifts, floor_matrix, requirement_matrix
 
-__all__ = ["build_model", "run", "add_hint", "extract_roster", "SolveOutcome", "FloorMode"]
+__all__ = ["build_model", "run", "add_hint", "extract_roster", "SolveOutcome", "Progress", "FloorMode"]
 
 FloorMode = Literal["hard", "assumptions", "soft"]
 
@@ -141,6 +142,47 @@ class SolveOutcome:
     status: str
     solver: cp_model.CpSolver
     runtime_s: float
+    interrupted: bool = False
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Handed to a ``callback`` at each improving roster during the search."""
+
+    elapsed_s: float  # [s] since the search started
+    objective: float  # [currency]
+    bound: float  # [currency], best proved lower bound so far
+    solutions: int  # rosters found so far
+
+    @property
+    def gap(self) -> float:
+        return max(0.0, (self.objective - self.bound) / max(abs(self.objective), 1e-9))
+
+
+Callback = Callable[[Progress], "bool | None"]
+
+
+class _Watcher(cp_model.CpSolverSolutionCallback):
+    """Relays each improving roster to the user's callback; a true return stops the search."""
+
+    def __init__(self, callback: Callback | None) -> None:
+        super().__init__()
+        self.callback = callback
+        self.solutions = 0
+        self.t0 = time.perf_counter()
+
+    def on_solution_callback(self) -> None:
+        self.solutions += 1
+        if self.callback is None:
+            return
+        progress = Progress(
+            elapsed_s=time.perf_counter() - self.t0,
+            objective=self.ObjectiveValue() / COST_SCALE,
+            bound=self.BestObjectiveBound() / COST_SCALE,
+            solutions=self.solutions,
+        )
+        if self.callback(progress):
+            self.StopSearch()
 
 
 def run(
@@ -150,18 +192,30 @@ def run(
     seed: int,
     workers: int | None,
     assumptions: list[cp_model.IntVar] | None = None,
+    callback: Callback | None = None,
+    deterministic_time: float | None = None,
 ) -> SolveOutcome:
+    """Run CP-SAT on ``m``; Ctrl-C stops the search and keeps the best roster found."""
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.random_seed = int(seed)
+    if deterministic_time is not None:
+        # CP-SAT's work counter: the same limit gives the same answer on any machine (workers=1)
+        solver.parameters.max_deterministic_time = float(deterministic_time)
     if workers is not None:
         solver.parameters.num_workers = int(workers)
     if assumptions:
         m.model.ClearAssumptions()
         m.model.AddAssumptions(assumptions)
+    watcher = _Watcher(callback)
     t0 = time.perf_counter()
-    status = solver.Solve(m.model)
-    return SolveOutcome(solver.StatusName(status), solver, time.perf_counter() - t0)
+    interrupted = False
+    try:
+        status = solver.Solve(m.model, watcher)
+    except KeyboardInterrupt:  # pragma: no cover - depends on signal timing
+        interrupted = True
+        status = cp_model.UNKNOWN
+    return SolveOutcome(solver.StatusName(status), solver, time.perf_counter() - t0, interrupted)
 
 
 def extract_roster(m: RosterModel, penalties: list[Penalty], outcome: SolveOutcome, stats: dict) -> Roster:

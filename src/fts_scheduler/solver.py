@@ -18,7 +18,7 @@ from .explain import (
 )
 from .models import Problem
 from .heuristic import greedy_roster
-from .optimizer import add_hint, build_model, extract_roster, model_stats, run, utc_day
+from .optimizer import Callback, add_hint, build_model, extract_roster, model_stats, run, utc_day
 from .roster import Roster
 
 __all__ = ["solve", "DEFAULT_WORKERS"]
@@ -28,7 +28,15 @@ DEFAULT_WORKERS = 8
 on the 2-core reference machine 8 time-sliced workers prove bounds that 2 never reach."""
 
 
-def solve(problem: Problem, *, time_limit_s: float = 60, seed: int = 0, workers: int | None = None) -> Roster:
+def solve(
+    problem: Problem,
+    *,
+    time_limit_s: float = 60,
+    seed: int = 0,
+    workers: int | None = None,
+    callback: Callback | None = None,
+    deterministic_time: float | None = None,
+) -> Roster:
     """Solve ``problem`` with CP-SAT and return the cheapest roster found in the time limit.
 
     Every roster returned meets every language floor in every interval and every hard
@@ -43,6 +51,17 @@ def solve(problem: Problem, *, time_limit_s: float = 60, seed: int = 0, workers:
     workers
         CP-SAT search workers; ``None`` means :data:`DEFAULT_WORKERS` (8). With
         ``workers=1`` and a seed the search is deterministic.
+    callback
+        Called with a :class:`~fts_scheduler.optimizer.Progress` (elapsed time,
+        objective, bound, gap) at each improving roster; return ``True`` to stop the
+        search and get the best roster so far.
+    deterministic_time
+        A limit in CP-SAT's deterministic work units instead of (besides) seconds:
+        with ``workers=1`` and a seed, the same roster on every machine.
+
+    Ctrl-C during the search stops it (CP-SAT catches SIGINT) and the best roster found
+    so far is returned with status ``"FEASIBLE"``; with none found yet,
+    ``KeyboardInterrupt`` propagates.
 
     Raises
     ------
@@ -64,9 +83,19 @@ def solve(problem: Problem, *, time_limit_s: float = 60, seed: int = 0, workers:
     stats["hint_s"] = round(time.perf_counter() - t0, 3)
     workers = DEFAULT_WORKERS if workers is None else workers
     stats["workers"] = workers
-    outcome = run(m, time_limit_s=time_limit_s, seed=seed, workers=workers)
+    outcome = run(
+        m,
+        time_limit_s=time_limit_s,
+        seed=seed,
+        workers=workers,
+        callback=callback,
+        deterministic_time=deterministic_time,
+    )
+    stats["interrupted"] = int(outcome.interrupted)
     if outcome.status in ("OPTIMAL", "FEASIBLE"):
         return extract_roster(m, penalties, outcome, stats)
+    if outcome.interrupted:
+        raise KeyboardInterrupt("solve interrupted before any roster was found")
     if outcome.status == "INFEASIBLE":
         core = floor_core(problem, time_limit_s=min(time_limit_s, 30), seed=seed, workers=workers) or []
         raise _explain(problem, [], core, time_limit_s=time_limit_s, seed=seed, workers=workers)
