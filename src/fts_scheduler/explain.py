@@ -26,6 +26,7 @@ import pandas as pd
 from .models import Agent, Problem
 from .optimizer import build_model, extract_roster, model_stats, run
 from .roster import Roster
+from .rules import shift_allowed
 from .timegrid import candidate_shifts, floor_matrix
 
 __all__ = ["Finding", "capacity_findings", "floor_core", "best_effort", "format_ranges"]
@@ -65,9 +66,9 @@ def capacity_findings(problem: Problem) -> list[Finding]:
         reachable = np.zeros(problem.num_intervals, dtype=np.int64)
         for agent in speakers:
             mask = np.zeros(problem.num_intervals, dtype=bool)
-            off = set(agent.unavailable)
+            site = problem.site(agent.site)
             for s in shifts[agent.site]:
-                if s.local_date not in off:
+                if shift_allowed(problem, site, agent, s):
                     mask[s.first : s.last] = True
             reachable += mask
         short = np.flatnonzero(reachable < floor)
@@ -76,8 +77,9 @@ def capacity_findings(problem: Problem) -> list[Finding]:
                 Finding(
                     lang,
                     tuple(int(t) for t in short),
-                    f"{_speaker_text(problem, lang)}, and no shift template of theirs reaches these hours "
-                    f"with {int(floor[short].max())} agent(s) (unavailable dates taken into account)",
+                    f"{_speaker_text(problem, lang)}, and no shift they may work reaches these hours "
+                    f"with {int(floor[short].max())} agent(s) (templates, unavailable dates, availability, "
+                    "opening hours and closed holidays taken into account)",
                 )
             )
             continue
@@ -99,24 +101,27 @@ def capacity_findings(problem: Problem) -> list[Finding]:
 
 def _max_hours(problem: Problem, agent: Agent, shifts: list) -> float:
     """An upper bound on the hours one agent can work inside the UTC window."""
-    off = set(agent.unavailable)
+    site = problem.site(agent.site)
     longest: dict[dt.date, float] = {}
     g0, g1 = problem.grid_start_utc, problem.grid_end_utc
     for s in shifts:
-        if s.local_date in off:
+        if not shift_allowed(problem, site, agent, s):
             continue
         inside = (min(s.end_utc, g1) - max(s.start_utc, g0)).total_seconds() / 3600
         longest[s.local_date] = max(longest.get(s.local_date, 0.0), inside)
     if not longest:
         return 0.0
-    limit = problem.site(agent.site).rules.max_consecutive_days
+    limit = site.rules.max_consecutive_days
     per_week: dict[tuple[int, int], list[float]] = {}
     for day, h in longest.items():
         per_week.setdefault(day.isocalendar()[:2], []).append(h)
     total = 0.0
     for hours in per_week.values():
         best_days = sorted(hours, reverse=True)[: min(limit, 7)]
-        total += min(sum(best_days), agent.contract.max_weekly_hours)
+        cap = agent.contract.max_weekly_hours
+        if site.rules.max_weekly_hours is not None:
+            cap = min(cap, site.rules.max_weekly_hours)
+        total += min(sum(best_days), cap)
     return total
 
 

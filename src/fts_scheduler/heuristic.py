@@ -52,8 +52,8 @@ class _AgentState:
         self.week_minutes: dict[tuple[int, int], int] = defaultdict(int)
         self.dates: set[dt.date] = set()
         self.taken: list[int] = []
-        off = set(agent.unavailable)
-        self.mask = np.array([s.local_date not in off for s in self.shifts], dtype=bool)
+        # only the shifts the model made variables for (the shift filters passed)
+        self.mask = np.array([k in m.work[a] for k in range(len(self.shifts))], dtype=bool)
         self._refresh_weeks()
 
     def take(self, k: int) -> None:

@@ -12,7 +12,7 @@ interval grid, currency units per hour for costs, agents as counts.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import pycountry
@@ -25,6 +25,12 @@ from pydantic import (
 )
 
 __all__ = [
+    "AvailabilityWindow",
+    "BreakRule",
+    "NightRules",
+    "OpeningHours",
+    "PayRules",
+    "Preference",
     "LabourRules",
     "Site",
     "Contract",
@@ -77,7 +83,14 @@ def _check_language(value: str) -> str:
     return value
 
 
+def _check_currency(value: str) -> str:
+    if len(value) != 3 or not value.isupper() or pycountry.currencies.get(alpha_3=value) is None:
+        raise ValueError(f"currency {value!r} is not an ISO 4217 code (for example 'EUR')")
+    return value
+
+
 TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
+CurrencyCode = Annotated[str, AfterValidator(_check_currency)]
 CountryCode = Annotated[str, AfterValidator(_check_country)]
 LanguageCode = Annotated[str, AfterValidator(_check_language)]
 
@@ -87,8 +100,38 @@ _FROZEN = ConfigDict(frozen=True, extra="forbid")
 # --------------------------------------------------------------------------- sites
 
 
+class NightRules(BaseModel):
+    """Night work: which shifts count as nights, and how many a site allows.
+
+    A shift is a *night shift* when at least ``min_hours`` of it (real time) fall in
+    the local night window ``start``-``end`` (EU Working Time Directive, art. 2: at
+    least three hours of daily working time during night time).
+    """
+
+    model_config = _FROZEN
+
+    start: dt.time = Field(dt.time(22), description="Local start of the night window.")
+    end: dt.time = Field(dt.time(6), description="Local end of the night window (next day if <= start).")
+    min_hours: float = Field(3.0, gt=0, le=24, description="Hours in the window that make a night shift [h].")
+    max_per_week: int | None = Field(None, ge=0, le=7, description="Most night shifts per ISO week.")
+    max_consecutive: int | None = Field(None, ge=1, le=31, description="Most night shifts on consecutive local dates.")
+    rest_after_hours: float | None = Field(
+        None, ge=0, le=96, description="Minimum rest after the last night of a run of nights [h]."
+    )
+
+
 class LabourRules(BaseModel):
-    """The hard rules a site's agents work under (defaults follow the EU Working Time Directive)."""
+    """The hard rules a site's agents work under.
+
+    Defaults follow the EU Working Time Directive where it sets a number (11 h daily
+    rest) and ILO C14 elsewhere (24 h weekly rest). :meth:`preset` gives starting
+    points for the demo countries; they are not legal advice.
+
+    Weeks are ISO weeks (Monday to Sunday) of the site's local start dates. Rules on
+    weeks (weekly rest, minimum weekly hours, averages, weekends) bind only in ISO
+    weeks wholly inside the horizon, because the roster before and after it is not
+    known; maxima per week bind in every week.
+    """
 
     model_config = _FROZEN
 
@@ -96,6 +139,115 @@ class LabourRules(BaseModel):
     max_consecutive_days: int = Field(
         6, ge=1, le=31, description="Most local calendar days in a row with a shift [days]."
     )
+    weekly_rest_hours: float = Field(
+        24.0,
+        ge=0,
+        le=96,
+        description="Uninterrupted rest per ISO week [h]: some gap without work of at least this long "
+        "starts in the week (at its Monday 00:00 local, or at the end of one of its shifts). 0 disables.",
+    )
+    max_daily_hours: float | None = Field(None, gt=0, le=24, description="Longest shift, real time [h].")
+    max_weekly_hours: float | None = Field(
+        None, gt=0, le=168, description="Cap on paid hours in any ISO week for every contract [h]."
+    )
+    max_average_weekly_hours: float | None = Field(
+        None,
+        gt=0,
+        le=168,
+        description="Cap on average weekly hours over the full ISO weeks of the horizon [h] "
+        "(EU: 48 over a 17-week reference period; a shorter horizon is held to it, which is stricter).",
+    )
+    night: NightRules = NightRules()
+    weekend_days: tuple[int, ...] = Field((5, 6), description="Local weekdays of the weekend (Monday=0).")
+    min_weekends_off_per_4_weeks: int = Field(
+        0,
+        ge=0,
+        le=4,
+        description="Full weekends without any shift per 4 weeks, pro rata (floor) over the horizon's "
+        "complete weekends.",
+    )
+
+    @model_validator(mode="after")
+    def _weekend_days(self) -> LabourRules:
+        if not self.weekend_days or any(not 0 <= d <= 6 for d in self.weekend_days):
+            raise ValueError(f"weekend_days must be weekdays 0 (Monday) to 6 (Sunday), got {list(self.weekend_days)}")
+        return self
+
+    @classmethod
+    def preset(cls, country: str, subdivision: str | None = None) -> LabourRules:
+        """Starting-point rules for a country (``"PH"``, ``"JP"``, ``"IE"``, ``"BR"``, ``"US"``).
+
+        Not legal advice: the numbers are the statutory headline figures, which
+        collective agreements and local practice refine.
+        """
+        key = country if subdivision is None else f"{country}-{subdivision}"
+        for k in (key, country):
+            if k in _PRESETS:
+                return _PRESETS[k]
+        raise ValueError(f"no labour-rule preset for country {key!r} (presets: {sorted(_PRESETS)})")
+
+
+_PRESETS: dict[str, LabourRules] = {
+    # Philippines, Labor Code: 8 h normal day, 6 days a week, 24 h weekly rest (art. 91);
+    # night shift differential 22:00-06:00 (art. 86).
+    "PH": LabourRules(min_rest_hours=8, weekly_rest_hours=24, max_consecutive_days=6, max_weekly_hours=48),
+    # Japan, Labour Standards Act: 40 h a week, one day off a week (art. 35); late-night
+    # work 22:00-05:00 (art. 37). Daily rest of 11 h is the government's recommended target.
+    "JP": LabourRules(
+        min_rest_hours=11,
+        weekly_rest_hours=24,
+        max_consecutive_days=6,
+        max_weekly_hours=40,
+        night=NightRules(start=dt.time(22), end=dt.time(5)),
+    ),
+    # Ireland, Organisation of Working Time Act 1997 (EU WTD): 11 h daily rest, 24 h
+    # weekly rest plus the daily 11 h (35 h), 48 h average over 4 months, night
+    # workers at most 8 h a night on average.
+    "IE": LabourRules(
+        min_rest_hours=11,
+        weekly_rest_hours=35,
+        max_consecutive_days=6,
+        max_average_weekly_hours=48,
+        night=NightRules(max_per_week=4, max_consecutive=4, rest_after_hours=24),
+        min_weekends_off_per_4_weeks=1,
+    ),
+    # Brazil, CLT: 11 h between days (art. 66), 24 h weekly rest preferably on Sunday
+    # (art. 67), 44 h a week, night work 22:00-05:00 (art. 73).
+    "BR": LabourRules(
+        min_rest_hours=11,
+        weekly_rest_hours=35,
+        max_consecutive_days=6,
+        max_weekly_hours=44,
+        night=NightRules(start=dt.time(22), end=dt.time(5)),
+        min_weekends_off_per_4_weeks=1,
+    ),
+    # United States / Texas, FLSA: no federal rest or weekly maximum (overtime pay
+    # after 40 h instead); company practice of 8 h turnaround and a day off a week.
+    "US": LabourRules(min_rest_hours=8, weekly_rest_hours=24, max_consecutive_days=6),
+}
+
+
+class PayRules(BaseModel):
+    """Pay premiums, as shares of the hourly cost (0.25 = +25 %)."""
+
+    model_config = _FROZEN
+
+    night_premium: float = Field(0.0, ge=0, le=5, description="On every hour of a night shift.")
+    weekend_premium: float = Field(0.0, ge=0, le=5, description="On every hour of a shift starting on a weekend day.")
+    holiday_premium: float = Field(0.0, ge=0, le=5, description="On every hour of a shift starting on a public holiday.")
+    overtime_premium: float = Field(
+        0.0, ge=0, le=5, description="On hours above the contract's standard_weekly_hours in an ISO week."
+    )
+
+
+class OpeningHours(BaseModel):
+    """When a site is open on one local weekday; ``close <= open`` runs past midnight."""
+
+    model_config = _FROZEN
+
+    weekday: int = Field(ge=0, le=6, description="Monday=0 ... Sunday=6.")
+    open: dt.time
+    close: dt.time
 
 
 class Site(BaseModel):
@@ -106,12 +258,37 @@ class Site(BaseModel):
     name: str = Field(min_length=1)
     timezone: TimeZoneName = Field(description="IANA time zone, e.g. 'Asia/Manila'.")
     country: CountryCode = Field(description="ISO 3166-1 alpha-2 code, e.g. 'PH'.")
+    subdivision: str | None = Field(None, description="ISO 3166-2 subdivision for holidays, e.g. 'TX'.")
     rules: LabourRules = LabourRules()
+    holidays: Literal["open", "closed"] = Field(
+        "open",
+        description="Public holidays (from the `holidays` package by country and subdivision): "
+        "'closed' means no shift starts on one; 'open' pays PayRules.holiday_premium.",
+    )
+    currency: CurrencyCode = Field("USD", description="ISO 4217 currency of the site's hourly costs.")
+    pay: PayRules = PayRules()
+    opening_hours: tuple[OpeningHours, ...] = Field(
+        (), description="Local opening hours; every shift lies inside one. Empty means always open."
+    )
+    lead_required: bool = Field(
+        False, description="Whenever an agent of the site is on shift, a team lead of the site is too."
+    )
 
     @property
     def zone(self) -> ZoneInfo:
         # ZoneInfo caches one instance per key, so this is cheap to call often.
         return ZoneInfo(self.timezone)
+
+    @model_validator(mode="after")
+    def _subdivision_known(self) -> Site:
+        if self.subdivision is not None:
+            import holidays
+
+            try:
+                holidays.country_holidays(self.country, subdiv=self.subdivision)
+            except NotImplementedError as exc:
+                raise ValueError(f"subdivision {self.subdivision!r} is unknown for country {self.country!r}") from exc
+        return self
 
 
 # --------------------------------------------------------------------------- agents
@@ -130,6 +307,10 @@ class Contract(BaseModel):
     name: str = "full-time"
     min_weekly_hours: float = Field(0.0, ge=0, le=168, description="[h] per ISO week.")
     max_weekly_hours: float = Field(40.0, ge=0, le=168, description="[h] per ISO week.")
+    max_shifts_per_week: int | None = Field(None, ge=0, le=7, description="Most shifts per ISO week.")
+    standard_weekly_hours: float | None = Field(
+        None, ge=0, le=168, description="Hours per ISO week above which overtime premium is paid [h]."
+    )
 
     @model_validator(mode="after")
     def _min_below_max(self) -> Contract:
@@ -140,6 +321,42 @@ class Contract(BaseModel):
         return self
 
 
+class AvailabilityWindow(BaseModel):
+    """A recurring window of a local weekday in which the agent can work; ``end <= start`` runs past midnight."""
+
+    model_config = _FROZEN
+
+    weekday: int = Field(ge=0, le=6, description="Monday=0 ... Sunday=6.")
+    start: dt.time
+    end: dt.time
+
+
+class Preference(BaseModel):
+    """A soft wish, priced at ``weight`` [currency] when not granted.
+
+    ``kind="on"``: the agent wants to work (template ``shift``, or any shift if None)
+    on the local ``date`` (or on every ``weekday``); ``kind="off"``: the agent wants
+    not to work it there (``shift=None``: a day off).
+    """
+
+    model_config = _FROZEN
+
+    kind: Literal["on", "off"]
+    date: dt.date | None = None
+    weekday: int | None = Field(None, ge=0, le=6)
+    shift: str | None = None
+    weight: float = Field(1.0, ge=0)
+
+    @model_validator(mode="after")
+    def _one_day(self) -> Preference:
+        if (self.date is None) == (self.weekday is None):
+            raise ValueError(f"a preference needs exactly one of date or weekday (got {self.date}, {self.weekday})")
+        return self
+
+
+Channel = Literal["phone", "chat", "email", "social"]
+
+
 class Agent(BaseModel):
     """A person who can take contacts."""
 
@@ -148,11 +365,21 @@ class Agent(BaseModel):
     id: str = Field(min_length=1)
     site: str = Field(description="Name of the agent's home site.")
     languages: tuple[LanguageCode, ...] = Field(min_length=1, description="ISO 639-1 codes.")
-    contract: Contract = Contract()
-    hourly_cost: float = Field(ge=0, description="Cost of one paid hour [currency/h].")
-    unavailable: tuple[dt.date, ...] = Field(
-        (), description="Local dates (site time) on which the agent starts no shift."
+    channels: tuple[Channel, ...] = Field(
+        ("phone", "chat", "email", "social"),
+        description="Channels handled. Requirements are summed over channels per language, so this is "
+        "carried for reports and exports; it does not restrict coverage.",
     )
+    role: Literal["agent", "lead"] = "agent"
+    contract: Contract = Contract()
+    hourly_cost: float = Field(ge=0, description="Cost of one paid hour in the site's currency [currency/h].")
+    unavailable: tuple[dt.date, ...] = Field(
+        (), description="Local dates (site time) on which the agent starts no shift: approved time off."
+    )
+    availability: tuple[AvailabilityWindow, ...] = Field(
+        (), description="Recurring local windows; each shift lies inside one of its start weekday. Empty: any time."
+    )
+    preferences: tuple[Preference, ...] = ()
 
     @model_validator(mode="after")
     def _unique_languages(self) -> Agent:
@@ -164,23 +391,62 @@ class Agent(BaseModel):
 # --------------------------------------------------------------------------- shifts
 
 
+class BreakRule(BaseModel):
+    """A break inside a shift, placed by the optimizer in 15-minute steps.
+
+    It starts between ``earliest_after_hours`` and ``latest_after_hours`` after the
+    shift's start (real time) and lasts ``minutes``. Agents on break do not count
+    toward coverage in any interval the break touches.
+    """
+
+    model_config = _FROZEN
+
+    kind: str = Field("break", min_length=1, description="e.g. 'meal', 'rest'.")
+    minutes: int = Field(ge=5, le=120)
+    earliest_after_hours: float = Field(ge=0, le=16)
+    latest_after_hours: float = Field(ge=0, le=16)
+
+    @model_validator(mode="after")
+    def _window(self) -> BreakRule:
+        if self.latest_after_hours < self.earliest_after_hours:
+            raise ValueError(
+                f"latest_after_hours={self.latest_after_hours} is before earliest_after_hours={self.earliest_after_hours}"
+            )
+        for name in ("earliest_after_hours", "latest_after_hours"):
+            if (getattr(self, name) * 60) % 15:
+                raise ValueError(f"{name}={getattr(self, name)} is not on the 15-minute step")
+        if self.minutes % 15:
+            raise ValueError(f"minutes={self.minutes} is not a multiple of 15")
+        return self
+
+
 class ShiftTemplate(BaseModel):
-    """A shift pattern in the site's local clock: start time and length.
+    """A shift pattern in the site's local clock: start time(s) and length(s).
 
     A concrete shift on local date *d* starts at ``d + start`` and ends at the local
-    clock time ``d + start + length_hours``; both are converted to UTC through the
-    site's IANA zone. On a DST day a shift that spans the change therefore keeps its
+    clock time ``d + start + length``; both are converted to UTC through the site's
+    IANA zone. On a DST day a shift that spans the change therefore keeps its
     local clock end and lasts one hour more or less in real time (the roster's
     ``hours`` column reports the real length). A local time that occurs twice is read
     at its first occurrence; one that does not exist (the spring-forward gap) is read
     with the offset in force before the change (PEP 495, ``fold=0``).
+
+    Flexible shifts: with ``latest_start`` the start may be any of ``start``,
+    ``start + start_step_minutes``, ... up to ``latest_start``; with
+    ``other_lengths_hours`` the optimizer also picks the length.
     """
 
     model_config = _FROZEN
 
     name: str = Field(min_length=1)
-    start: dt.time = Field(description="Local start time, e.g. 08:00.")
+    start: dt.time = Field(description="Local start time, e.g. 08:00 (the earliest, if flexible).")
     length_hours: float = Field(gt=0, le=16, description="Length on the local clock [h].")
+    latest_start: dt.time | None = Field(None, description="Latest local start of a flexible template.")
+    start_step_minutes: int = Field(30, ge=5, le=240, description="Step between flexible starts [min].")
+    other_lengths_hours: tuple[Annotated[float, Field(gt=0, le=16)], ...] = Field(
+        (), description="Further lengths the optimizer may choose [h]."
+    )
+    breaks: tuple[BreakRule, ...] = ()
     sites: tuple[str, ...] | None = Field(
         None, description="Sites that may use the template; None means every site."
     )
@@ -189,7 +455,33 @@ class ShiftTemplate(BaseModel):
     def _naive_start(self) -> ShiftTemplate:
         if self.start.tzinfo is not None:
             raise ValueError(f"start must be a local clock time without zone, got {self.start}")
+        if self.latest_start is not None and self.latest_start < self.start:
+            raise ValueError(f"latest_start={self.latest_start} is before start={self.start}")
+        for b in self.breaks:
+            if b.latest_after_hours * 60 + b.minutes > min(self.lengths) * 60:
+                raise ValueError(f"break {b.kind!r} can end after the shortest length {min(self.lengths)} h")
+        # windows that cannot overlap let the optimizer place each break on its own
+        ordered = sorted(self.breaks, key=lambda b: b.earliest_after_hours)
+        for b1, b2 in zip(ordered, ordered[1:]):
+            if b1.latest_after_hours * 60 + b1.minutes > b2.earliest_after_hours * 60:
+                raise ValueError(
+                    f"breaks {b1.kind!r} and {b2.kind!r} can overlap: the first may end after "
+                    f"{b1.latest_after_hours + b1.minutes / 60} h, the second may start at {b2.earliest_after_hours} h"
+                )
         return self
+
+    @property
+    def lengths(self) -> tuple[float, ...]:
+        """Every allowed length [h], the default first."""
+        return (self.length_hours, *(x for x in self.other_lengths_hours if x != self.length_hours))
+
+    def starts(self) -> list[dt.time]:
+        """Every allowed local start time."""
+        if self.latest_start is None:
+            return [self.start]
+        first = self.start.hour * 60 + self.start.minute
+        last = self.latest_start.hour * 60 + self.latest_start.minute
+        return [dt.time(m // 60, m % 60) for m in range(first, last + 1, self.start_step_minutes)]
 
 
 # --------------------------------------------------------------------------- demand
@@ -263,6 +555,12 @@ class ObjectiveWeights(BaseModel):
     over_staffing: float = Field(
         0.5, ge=0, description="Penalty per agent-hour above the requirement [currency/agent-h]."
     )
+    fairness: float = Field(
+        0.0,
+        ge=0,
+        description="Penalty per unit of spread (most minus fewest) of nights, weekend shifts and holiday "
+        "shifts among comparable agents of a site [currency/shift].",
+    )
 
 
 # --------------------------------------------------------------------------- problem
@@ -291,6 +589,11 @@ class Problem(BaseModel):
     days: int = Field(ge=1, le=62, description="Length of the horizon [days].")
     interval_minutes: int = Field(30, ge=5, le=120, description="Width of a grid interval [min].")
     weights: ObjectiveWeights = ObjectiveWeights()
+    reporting_currency: CurrencyCode = "USD"
+    exchange_rates: dict[CurrencyCode, float] = Field(
+        default_factory=dict,
+        description="Reporting-currency units per unit of each site currency, e.g. {'EUR': 1.08}.",
+    )
     name: str = "problem"
 
     # ---- cross-field validation (the boundary: nothing downstream re-checks this)
@@ -318,10 +621,16 @@ class Problem(BaseModel):
                 errors.append(
                     f"shift_templates[{i}].start: {t.start} of {t.name!r} is not on the {step}-minute grid"
                 )
-            if (t.length_hours * 60) % step:
+            for length in t.lengths:
+                if (length * 60) % step:
+                    errors.append(
+                        f"shift_templates[{i}].length_hours: {length} h of {t.name!r} "
+                        f"is not a whole number of {step}-minute intervals"
+                    )
+            if t.latest_start is not None and t.start_step_minutes % step:
                 errors.append(
-                    f"shift_templates[{i}].length_hours: {t.length_hours} h of {t.name!r} "
-                    f"is not a whole number of {step}-minute intervals"
+                    f"shift_templates[{i}].start_step_minutes: {t.start_step_minutes} of {t.name!r} "
+                    f"is not a multiple of interval_minutes={step}"
                 )
         for i, f in enumerate(self.floors):
             if f.site is not None and f.site not in known:
@@ -334,6 +643,11 @@ class Problem(BaseModel):
                     f"the grid has {n} intervals ({self.days} days of {self.interval_minutes} min)"
                 )
         for s in self.sites:
+            if s.currency != self.reporting_currency and s.currency not in self.exchange_rates:
+                errors.append(
+                    f"exchange_rates: no rate for currency {s.currency!r} of site {s.name!r} "
+                    f"into reporting_currency {self.reporting_currency!r}"
+                )
             if not any(t.sites is None or s.name in t.sites for t in self.shift_templates):
                 errors.append(f"sites: site {s.name!r} has no shift template it may use")
             if (24 * 60) % self.interval_minutes == 0:
@@ -365,6 +679,10 @@ class Problem(BaseModel):
             if s.name == name:
                 return s
         raise KeyError(name)
+
+    def rate(self, currency: str) -> float:
+        """Reporting-currency units per unit of ``currency``."""
+        return 1.0 if currency == self.reporting_currency else self.exchange_rates[currency]
 
     def languages(self) -> list[str]:
         """Languages with a floor or a requirement, sorted."""

@@ -22,10 +22,10 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from .heuristic import StartingRoster
-from .models import Problem
-from .roster import ASSIGNMENT_COLUMNS, COVERAGE_COLUMNS, Roster
-from .rules import COST_SCALE, HARD_RULES, SOFT_RULES, Penalty, RosterModel
-from .timegrid import candidate_shifts, floor_matrix, requirement_matrix
+from .models import BreakRule, Problem
+from .roster import ASSIGNMENT_COLUMNS, BREAK_COLUMNS, COVERAGE_COLUMNS, Roster
+from .rules import COST_SCALE, HARD_RULES, SOFT_RULES, Penalty, RosterModel, shift_allowed, shift_cost
+from .timegrid import candidate_shifts, floor_matrix, grid_span, requirement_matrix
 
 __all__ = ["build_model", "run", "add_hint", "extract_roster", "SolveOutcome", "Progress", "FloorMode"]
 
@@ -48,9 +48,11 @@ def build_model(
     agents = list(problem.agents)
     work = []
     for agent in agents:
+        site = problem.site(agent.site)
         vars_ = {
-            k: model.NewBoolVar(f"work({agent.id},{s.template},{s.local_date})")
+            k: model.NewBoolVar(f"work({agent.id},{s.template},{s.start_local:%Y-%m-%dT%H:%M},{s.minutes})")
             for k, s in enumerate(shifts[agent.site])
+            if shift_allowed(problem, site, agent, s)
         }
         work.append(vars_)
     m = RosterModel(
@@ -81,30 +83,61 @@ def build_model(
 
 
 def _add_coverage(m: RosterModel) -> None:
-    """Fill ``m.staffed[language][interval]`` with the agents serving each language."""
+    """Fill ``m.staffed[language][interval]`` with the agents serving each language.
+
+    Breaks are counted per (site, profile, shift) too: how many of the profile's
+    agents on that shift take each break at each allowed offset. Interchangeable
+    agents make the counts exact; who takes which break is settled when the roster is
+    read back. An agent on break does not count in any interval the break touches.
+    """
     relevant = set(m.languages)
-    on_shift: dict[tuple[str, ...], list[list[cp_model.IntVar]]] = {}
-    profile_size: dict[tuple[str, ...], int] = defaultdict(int)
     n = m.problem.num_intervals
+    templates = {t.name: t for t in m.problem.shift_templates}
+    # profile -> interval -> [(coefficient, variable)]
+    slots: dict[tuple[str, ...], list[list[tuple[int, cp_model.IntVar]]]] = {}
+    profile_size: dict[tuple[str, ...], int] = defaultdict(int)
+    with_breaks: dict[tuple[str, tuple[str, ...], int], list[cp_model.IntVar]] = defaultdict(list)
     for a, agent in enumerate(m.agents):
         profile = tuple(sorted(relevant.intersection(agent.languages)))
+        profile_size[profile] += 1
+        per_t = slots.setdefault(profile, [[] for _ in range(n)])
+        for k, v in m.work[a].items():
+            s = m.shifts[agent.site][k]
+            if templates[s.template].breaks:
+                with_breaks[(agent.site, profile, k)].append(v)
+            if profile:
+                for t in range(s.first, s.last):
+                    per_t[t].append((1, v))
+    for (site, profile, k), vs in with_breaks.items():
+        s = m.shifts[site][k]
+        on_shift = cp_model.LinearExpr.Sum(vs)
+        options: dict[tuple[int, int], cp_model.IntVar] = {}
+        for r, rule in enumerate(templates[s.template].breaks):
+            chosen = []
+            for offset in break_offsets(rule):
+                var = m.model.NewIntVar(0, len(vs), f"breaks({site},{'+'.join(profile)},{k},{r},{offset})")
+                options[(r, offset)] = var
+                chosen.append(var)
+                if not profile:
+                    continue
+                b0 = s.start_utc + dt.timedelta(minutes=offset)
+                first, last = grid_span(m.problem, b0, b0 + dt.timedelta(minutes=rule.minutes))
+                for t in range(first, last):
+                    slots[profile][t].append((-1, var))
+            m.model.Add(cp_model.LinearExpr.Sum(chosen) == on_shift)
+        m.break_counts[(site, profile, k)] = (on_shift, options)
+    staffed: dict[str, list] = {lang: [[] for _ in range(n)] for lang in m.languages}
+    for profile, per_t in slots.items():
         if not profile:
             continue  # speaks none of the languages in demand: never counts
-        profile_size[profile] += 1
-        slots = on_shift.setdefault(profile, [[] for _ in range(n)])
-        for s, v in m.shifts_of(a):
-            for t in range(s.first, s.last):
-                slots[t].append(v)
-    staffed: dict[str, list] = {lang: [[] for _ in range(n)] for lang in m.languages}
-    for profile, slots in on_shift.items():
-        for t, vars_ in enumerate(slots):
-            if not vars_:
+        for t, terms in enumerate(per_t):
+            if not terms:
                 continue
-            count = cp_model.LinearExpr.Sum(vars_)
+            count = cp_model.LinearExpr.WeightedSum([v for _, v in terms], [c for c, _ in terms])
             if len(profile) == 1:
                 staffed[profile[0]][t].append(count)
                 continue
-            cap = min(len(vars_), profile_size[profile])
+            cap = min(sum(1 for c, _ in terms if c > 0), profile_size[profile])
             split = [m.model.NewIntVar(0, cap, f"serve({'+'.join(profile)},{lang},{t})") for lang in profile]
             m.model.Add(cp_model.LinearExpr.Sum(split) == count)
             m.split[(profile, t)] = list(zip(profile, split))
@@ -113,6 +146,11 @@ def _add_coverage(m: RosterModel) -> None:
     m.staffed = {
         lang: [cp_model.LinearExpr.Sum(terms) if terms else 0 for terms in per_t] for lang, per_t in staffed.items()
     }
+
+
+def break_offsets(rule: BreakRule) -> range:
+    """Allowed break starts after the shift start [min], in 15-minute steps."""
+    return range(round(rule.earliest_after_hours * 60), round(rule.latest_after_hours * 60) + 1, 15)
 
 
 def add_hint(m: RosterModel, start: StartingRoster) -> None:
@@ -133,6 +171,26 @@ def add_hint(m: RosterModel, start: StartingRoster) -> None:
     for (lang, t), var in m.over.items():
         target = int(m.required[lang][t]) if lang in m.required else 0
         m.model.AddHint(var, max(0, staffed[(lang, t)] - target))
+    taken = {(a, k) for a, ks in enumerate(start.shifts) for k in ks}
+    site_of = {a: agent.site for a, agent in enumerate(m.agents)}
+    group_size: dict[tuple[str, int], int] = defaultdict(int)
+    for a, k in taken:
+        group_size[(site_of[a], k)] += 1
+    profiles = _profiles(m)
+    per_group: dict[tuple[str, tuple[str, ...], int], int] = defaultdict(int)
+    for a, k in taken:
+        per_group[(site_of[a], profiles[a], k)] += 1
+    for key, (_, options) in m.break_counts.items():
+        firsts: set[int] = set()
+        for r, offset in sorted(options):
+            var = options[(r, offset)]
+            m.model.AddHint(var, per_group.get(key, 0) if r not in firsts else 0)
+            firsts.add(r)
+
+
+def _profiles(m: RosterModel) -> list[tuple[str, ...]]:
+    relevant = set(m.languages)
+    return [tuple(sorted(relevant.intersection(agent.languages))) for agent in m.agents]
 
 
 @dataclass
@@ -222,25 +280,39 @@ def extract_roster(m: RosterModel, penalties: list[Penalty], outcome: SolveOutco
     """Read the solver's values back into plain DataFrames."""
     solver = outcome.solver
     rows = []
+    worked: dict[tuple[str, tuple[str, ...], int], list[int]] = defaultdict(list)
+    profiles = _profiles(m)
     for a, agent in enumerate(m.agents):
         zone = m.problem.site(agent.site).zone
-        for s, v in m.shifts_of(a):
-            if solver.BooleanValue(v):
-                rows.append(
-                    (
-                        agent.id,
-                        agent.site,
-                        s.template,
-                        pd.Timestamp(s.start_utc),
-                        pd.Timestamp(s.end_utc),
-                        pd.Timestamp(s.start_utc.astimezone(zone)),
-                        pd.Timestamp(s.end_utc.astimezone(zone)),
-                        s.minutes / 60,
-                    )
+        for k, v in m.work[a].items():
+            if not solver.BooleanValue(v):
+                continue
+            s = m.shifts[agent.site][k]
+            worked[(agent.site, profiles[a], k)].append(a)
+            rows.append(
+                (
+                    agent.id,
+                    agent.site,
+                    s.template,
+                    pd.Timestamp(s.start_utc),
+                    pd.Timestamp(s.end_utc),
+                    pd.Timestamp(s.start_utc.astimezone(zone)),
+                    pd.Timestamp(s.end_utc.astimezone(zone)),
+                    s.minutes / 60,
+                    s.night,
+                    s.weekend,
+                    s.holiday,
+                    round(shift_cost(m.problem, agent, s), 2),
                 )
-    assignments = pd.DataFrame(rows, columns=list(ASSIGNMENT_COLUMNS), dtype=object)
+            )
+    columns = [*ASSIGNMENT_COLUMNS, "night", "weekend", "holiday", "cost"]
+    assignments = pd.DataFrame(rows, columns=columns, dtype=object)
     assignments["hours"] = assignments["hours"].astype(float)
+    assignments["cost"] = assignments["cost"].astype(float)
+    for col in ("night", "weekend", "holiday"):
+        assignments[col] = assignments[col].astype(bool)
     assignments = assignments.sort_values(["start_utc", "site", "agent_id"], ignore_index=True)
+    breaks = _read_breaks(m, solver, worked)
 
     starts = m.problem.interval_starts()
     cov_rows = []
@@ -273,9 +345,37 @@ def extract_roster(m: RosterModel, penalties: list[Penalty], outcome: SolveOutco
         runtime_s=outcome.runtime_s,
         assignments=assignments,
         coverage=coverage,
+        breaks=breaks,
         objective_terms=dict(terms),
         stats=stats,
     )
+
+
+def _read_breaks(m: RosterModel, solver: cp_model.CpSolver, worked: dict) -> pd.DataFrame:
+    """Hand each group's break counts to its agents on that shift (any order is exact)."""
+    templates = {t.name: t for t in m.problem.shift_templates}
+    rows = []
+    for key, (_, options) in m.break_counts.items():
+        site, _, k = key
+        agents = worked.get(key, [])
+        if not agents:
+            continue
+        s = m.shifts[site][k]
+        rules = templates[s.template].breaks
+        for r, rule in enumerate(rules):
+            slots = [off for off in break_offsets(rule) for _ in range(int(solver.Value(options[(r, off)])))]
+            for a, offset in zip(agents, slots):
+                b0 = s.start_utc + dt.timedelta(minutes=offset)
+                rows.append(
+                    (
+                        m.agents[a].id,
+                        pd.Timestamp(b0),
+                        pd.Timestamp(b0 + dt.timedelta(minutes=rule.minutes)),
+                        rule.kind,
+                    )
+                )
+    frame = pd.DataFrame(rows, columns=list(BREAK_COLUMNS))
+    return frame.sort_values(["start_utc", "agent_id"], ignore_index=True) if len(frame) else frame
 
 
 def model_stats(m: RosterModel, build_s: float) -> dict[str, float]:

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from .models import Agent, Problem
+from .models import Agent, LabourRules, Problem, Site
 from .timegrid import CandidateShift
 
-__all__ = ["RosterModel", "Penalty", "HARD_RULES", "SOFT_RULES", "COST_SCALE"]
+__all__ = ["RosterModel", "Penalty", "HARD_RULES", "SOFT_RULES", "SHIFT_FILTERS", "COST_SCALE", "shift_allowed"]
 
 COST_SCALE = 100
 """Objective units per currency unit: CP-SAT needs integers, so costs are in cents."""
@@ -68,6 +68,10 @@ class RosterModel:
     split: dict[tuple[tuple[str, ...], int], list[tuple[str, cp_model.IntVar]]] = field(default_factory=dict)
     under: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
     over: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+    # breaks: (site, profile, shift index) -> (agents of the profile on it, {(rule index, offset): count})
+    break_counts: dict[tuple[str, tuple[str, ...], int], tuple[cp_model.LinearExprT, dict]] = field(
+        default_factory=dict
+    )
 
     def shifts_of(self, a: int) -> list[tuple[CandidateShift, cp_model.IntVar]]:
         site_shifts = self.shifts[self.agents[a].site]
@@ -83,8 +87,86 @@ class RosterModel:
     def intervals_per_day(self) -> int:
         return 24 * 60 // self.problem.interval_minutes
 
+    def full_weeks(self) -> list[tuple[dt.date, dt.date]]:
+        """(Monday, Sunday) of every ISO week wholly inside ``[start_date, start_date + days)``."""
+        first = self.problem.start_date
+        last = first + dt.timedelta(days=self.problem.days - 1)
+        monday = first + dt.timedelta(days=(7 - first.weekday()) % 7)
+        weeks = []
+        while monday + dt.timedelta(days=6) <= last:
+            weeks.append((monday, monday + dt.timedelta(days=6)))
+            monday += dt.timedelta(days=7)
+        return weeks
+
+    def by_week(self, a: int) -> dict[tuple[int, int], list[tuple[CandidateShift, cp_model.IntVar]]]:
+        weeks: dict[tuple[int, int], list] = defaultdict(list)
+        for s, v in self.shifts_of(a):
+            weeks[s.local_date.isocalendar()[:2]].append((s, v))
+        return weeks
+
+    def rules_of(self, a: int) -> LabourRules:
+        return self.problem.site(self.agents[a].site).rules
+
 
 Rule = Callable[[RosterModel], list[Penalty]]
+ShiftFilter = Callable[[Problem, Site, Agent, CandidateShift], bool]
+
+
+# --------------------------------------------------------------------------- shift filters
+# Rules about single shifts are filters: a shift that breaks one never gets a variable.
+
+
+def not_on_unavailable_date(problem: Problem, site: Site, agent: Agent, shift: CandidateShift) -> bool:
+    """No shift on a local date the agent is unavailable (approved time off)."""
+    return shift.local_date not in agent.unavailable
+
+
+def not_on_closed_holiday(problem: Problem, site: Site, agent: Agent, shift: CandidateShift) -> bool:
+    """No shift starts on a public holiday at a site that closes on holidays."""
+    return not (site.holidays == "closed" and shift.holiday)
+
+
+def within_max_daily_hours(problem: Problem, site: Site, agent: Agent, shift: CandidateShift) -> bool:
+    """A shift lasts no longer than the site's ``max_daily_hours`` (real time)."""
+    cap = site.rules.max_daily_hours
+    return cap is None or shift.minutes <= cap * 60
+
+
+def within_opening_hours(problem: Problem, site: Site, agent: Agent, shift: CandidateShift) -> bool:
+    """A shift lies inside the site's opening hours of its local start weekday."""
+    return not site.opening_hours or _inside_windows(shift, site.opening_hours, "open", "close")
+
+
+def within_availability(problem: Problem, site: Site, agent: Agent, shift: CandidateShift) -> bool:
+    """A shift lies inside one of the agent's recurring availability windows."""
+    return not agent.availability or _inside_windows(shift, agent.availability, "start", "end")
+
+
+def _inside_windows(shift: CandidateShift, windows, open_attr: str, close_attr: str) -> bool:
+    day = shift.local_date
+    for w in windows:
+        if w.weekday != day.weekday():
+            continue
+        opens = dt.datetime.combine(day, getattr(w, open_attr))
+        closes = dt.datetime.combine(day, getattr(w, close_attr))
+        if closes <= opens:
+            closes += dt.timedelta(days=1)
+        if opens <= shift.start_local and shift.end_local <= closes:
+            return True
+    return False
+
+
+SHIFT_FILTERS: tuple[ShiftFilter, ...] = (
+    not_on_unavailable_date,
+    not_on_closed_holiday,
+    within_max_daily_hours,
+    within_opening_hours,
+    within_availability,
+)
+
+
+def shift_allowed(problem: Problem, site: Site, agent: Agent, shift: CandidateShift) -> bool:
+    return all(f(problem, site, agent, shift) for f in SHIFT_FILTERS)
 
 
 # --------------------------------------------------------------------------- hard rules
@@ -101,8 +183,8 @@ def one_shift_per_local_day(m: RosterModel) -> list[Penalty]:
 
 def minimum_rest(m: RosterModel) -> list[Penalty]:
     """Two shifts of one agent are at least the site's ``min_rest_hours`` apart (and never overlap)."""
-    for a, agent in enumerate(m.agents):
-        rest = dt.timedelta(hours=m.problem.site(agent.site).rules.min_rest_hours)
+    for a in range(len(m.agents)):
+        rest = dt.timedelta(hours=m.rules_of(a).min_rest_hours)
         shifts = sorted(m.shifts_of(a), key=lambda sv: sv[0].start_utc)
         for i, (s1, v1) in enumerate(shifts):
             for s2, v2 in shifts[i + 1 :]:
@@ -115,21 +197,25 @@ def minimum_rest(m: RosterModel) -> list[Penalty]:
 
 
 def weekly_hours(m: RosterModel) -> list[Penalty]:
-    """Hours per ISO week (of local start dates) within the agent's contract.
+    """Hours and shifts per ISO week (of local start dates) within contract and site caps.
 
-    The maximum binds in every week; the minimum only in ISO weeks wholly inside the
-    horizon, reduced pro rata for the agent's unavailable days in that week.
+    Maxima (contract hours, site ``max_weekly_hours``, ``max_shifts_per_week``) bind in
+    every week; the contract minimum only in ISO weeks wholly inside the horizon,
+    reduced pro rata for the agent's unavailable days in that week.
     """
-    first, last = m.problem.start_date, m.problem.start_date + dt.timedelta(days=m.problem.days - 1)
+    full = {monday.isocalendar()[:2]: monday for monday, _ in m.full_weeks()}
     for a, agent in enumerate(m.agents):
-        weeks: dict[tuple[int, int], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
-        for s, v in m.shifts_of(a):
-            weeks[s.local_date.isocalendar()[:2]].append((s.minutes, v))
-        for (year, week), terms in weeks.items():
-            expr = sum(mins * v for mins, v in terms)
-            m.model.Add(expr <= round(agent.contract.max_weekly_hours * 60))
-            monday = dt.date.fromisocalendar(year, week, 1)
-            if agent.contract.min_weekly_hours > 0 and monday >= first and monday + dt.timedelta(days=6) <= last:
+        rules = m.rules_of(a)
+        cap = agent.contract.max_weekly_hours
+        if rules.max_weekly_hours is not None:
+            cap = min(cap, rules.max_weekly_hours)
+        for week, terms in m.by_week(a).items():
+            expr = sum(s.minutes * v for s, v in terms)
+            m.model.Add(expr <= round(cap * 60))
+            if agent.contract.max_shifts_per_week is not None:
+                m.model.Add(sum(v for _, v in terms) <= agent.contract.max_shifts_per_week)
+            monday = full.get(week)
+            if monday is not None and agent.contract.min_weekly_hours > 0:
                 off = sum(1 for d in agent.unavailable if monday <= d <= monday + dt.timedelta(days=6))
                 need = int(agent.contract.min_weekly_hours * 60 * (7 - off) / 7)
                 if need > 0:
@@ -137,31 +223,166 @@ def weekly_hours(m: RosterModel) -> list[Penalty]:
     return []
 
 
-def max_consecutive_days(m: RosterModel) -> list[Penalty]:
-    """No more than the site's ``max_consecutive_days`` local dates in a row with a shift."""
-    for a, agent in enumerate(m.agents):
-        limit = m.problem.site(agent.site).rules.max_consecutive_days
-        days = m.by_local_date(a)
-        if not days:
+def average_weekly_hours(m: RosterModel) -> list[Penalty]:
+    """Average hours over the horizon's full ISO weeks within the site's ``max_average_weekly_hours``."""
+    weeks = m.full_weeks()
+    if not weeks:
+        return []
+    inside = {monday.isocalendar()[:2] for monday, _ in weeks}
+    for a in range(len(m.agents)):
+        cap = m.rules_of(a).max_average_weekly_hours
+        if cap is None:
             continue
-        d0, d1 = min(days), max(days)
-        span = (d1 - d0).days + 1
-        if span <= limit:
-            continue
-        worked = [sum(days.get(d0 + dt.timedelta(days=k), [])) for k in range(span)]
-        for k in range(span - limit):
-            window = worked[k : k + limit + 1]
-            m.model.Add(sum(window) <= limit)
+        terms = [s.minutes * v for week, sv in m.by_week(a).items() if week in inside for s, v in sv]
+        if terms:
+            m.model.Add(sum(terms) <= round(cap * 60 * len(weeks)))
     return []
 
 
-def unavailable_dates(m: RosterModel) -> list[Penalty]:
-    """No shift on a local date the agent is unavailable."""
+def max_consecutive_days(m: RosterModel) -> list[Penalty]:
+    """No more than the site's ``max_consecutive_days`` local dates in a row with a shift."""
+    for a in range(len(m.agents)):
+        _limit_runs(m, m.by_local_date(a), m.rules_of(a).max_consecutive_days)
+    return []
+
+
+def _limit_runs(m: RosterModel, days: dict[dt.date, list[cp_model.IntVar]], limit: int) -> None:
+    if not days:
+        return
+    d0, d1 = min(days), max(days)
+    span = (d1 - d0).days + 1
+    worked = [sum(days.get(d0 + dt.timedelta(days=k), [])) for k in range(span)]
+    for k in range(span - limit):
+        m.model.Add(sum(worked[k : k + limit + 1]) <= limit)
+
+
+def weekly_rest(m: RosterModel) -> list[Penalty]:
+    """In every full ISO week, an uninterrupted rest of ``weekly_rest_hours`` starts.
+
+    It may start at the week's Monday 00:00 local or at the end of any of its shifts:
+    one literal per such start, true only if no worked shift overlaps the rest
+    period that follows; at least one is true.
+    """
+    weeks = m.full_weeks()
     for a, agent in enumerate(m.agents):
-        off = set(agent.unavailable)
-        for s, v in m.shifts_of(a):
-            if s.local_date in off:
-                m.model.Add(v == 0)
+        rules = m.rules_of(a)
+        if rules.weekly_rest_hours <= 0 or not weeks:
+            continue
+        zone = m.problem.site(agent.site).zone
+        rest = dt.timedelta(hours=rules.weekly_rest_hours)
+        shifts = m.shifts_of(a)
+        for monday, sunday in weeks:
+            w0 = dt.datetime.combine(monday, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+            w1 = dt.datetime.combine(sunday + dt.timedelta(days=1), dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+            starts = sorted({w0} | {s.end_utc for s, _ in shifts if w0 <= s.end_utc < w1})
+            options = []
+            for tau in starts:
+                blocking = [v for s, v in shifts if s.start_utc < tau + rest and s.end_utc > tau]
+                y = m.model.NewBoolVar(f"weekly_rest({agent.id},{monday},{tau:%d%H%M})")
+                for v in blocking:
+                    m.model.AddImplication(y, v.Not())
+                options.append(y)
+            m.model.AddBoolOr(options)
+    return []
+
+
+def night_work(m: RosterModel) -> list[Penalty]:
+    """Night shifts per ISO week and in a row, and the rest after a run of nights."""
+    for a in range(len(m.agents)):
+        night = m.rules_of(a).night
+        if night.max_per_week is None and night.max_consecutive is None and night.rest_after_hours is None:
+            continue
+        shifts = m.shifts_of(a)
+        nights_on: dict[dt.date, list[cp_model.IntVar]] = defaultdict(list)
+        for s, v in shifts:
+            if s.night:
+                nights_on[s.local_date].append(v)
+        if night.max_per_week is not None:
+            per_week: dict[tuple[int, int], list] = defaultdict(list)
+            for day, vs in nights_on.items():
+                per_week[day.isocalendar()[:2]] += vs
+            for vs in per_week.values():
+                if len(vs) > night.max_per_week:
+                    m.model.Add(sum(vs) <= night.max_per_week)
+        if night.max_consecutive is not None:
+            _limit_runs(m, nights_on, night.max_consecutive)
+        if night.rest_after_hours is not None:
+            rest = dt.timedelta(hours=night.rest_after_hours)
+            for s, v in shifts:
+                if not s.night:
+                    continue
+                next_nights = nights_on.get(s.local_date + dt.timedelta(days=1), [])
+                for s2, v2 in shifts:
+                    if s2.local_date <= s.local_date or s2.start_utc >= s.end_utc + rest:
+                        continue
+                    if s2.night and s2.local_date == s.local_date + dt.timedelta(days=1):
+                        continue  # the run goes on
+                    # both worked only if the run goes on through a night the next day
+                    m.model.AddBoolOr([v.Not(), v2.Not(), *next_nights])
+    return []
+
+
+def weekends_off(m: RosterModel) -> list[Penalty]:
+    """At least ``min_weekends_off_per_4_weeks`` (pro rata) complete weekends without a shift."""
+    first = m.problem.start_date
+    last = first + dt.timedelta(days=m.problem.days - 1)
+    for a, agent in enumerate(m.agents):
+        rules = m.rules_of(a)
+        if rules.min_weekends_off_per_4_weeks <= 0:
+            continue
+        weekends = _weekends(first, last, rules.weekend_days)
+        need = rules.min_weekends_off_per_4_weeks * len(weekends) // 4
+        if need <= 0:
+            continue
+        days = m.by_local_date(a)
+        worked = []
+        for dates in weekends:
+            vs = [v for d in dates for v in days.get(d, [])]
+            if not vs:
+                continue
+            w = m.model.NewBoolVar(f"weekend_worked({agent.id},{dates[0]})")
+            for v in vs:
+                m.model.AddImplication(v, w)
+            worked.append(w)
+        if worked:
+            m.model.Add(sum(worked) <= len(weekends) - need)
+    return []
+
+
+def _weekends(first: dt.date, last: dt.date, weekend_days: tuple[int, ...]) -> list[list[dt.date]]:
+    """Maximal runs of consecutive weekend days, kept when every date lies in [first, last]."""
+    runs: list[list[dt.date]] = []
+    day = first - dt.timedelta(days=7)
+    while day <= last + dt.timedelta(days=7):
+        if day.weekday() in weekend_days:
+            if runs and runs[-1][-1] == day - dt.timedelta(days=1):
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        day += dt.timedelta(days=1)
+    return [r for r in runs if r[0] >= first and r[-1] <= last]
+
+
+def team_lead_on_shift(m: RosterModel) -> list[Penalty]:
+    """At sites that ask for it, a lead is on shift whenever an agent of the site is."""
+    n = m.problem.num_intervals
+    for site in m.problem.sites:
+        if not site.lead_required:
+            continue
+        leads: list[list] = [[] for _ in range(n)]
+        staff: list[list] = [[] for _ in range(n)]
+        members = 0
+        for a, agent in enumerate(m.agents):
+            if agent.site != site.name:
+                continue
+            members += agent.role != "lead"
+            target = leads if agent.role == "lead" else staff
+            for s, v in m.shifts_of(a):
+                for t in range(s.first, s.last):
+                    target[t].append(v)
+        for t in range(n):
+            if staff[t]:
+                m.model.Add(sum(staff[t]) <= members * sum(leads[t]))
     return []
 
 
@@ -194,12 +415,36 @@ def language_floors(m: RosterModel) -> list[Penalty]:
 # --------------------------------------------------------------------------- soft rules
 
 
+def shift_cost(problem: Problem, agent: Agent, shift: CandidateShift) -> float:
+    """Cost of one shift in the reporting currency: real hours, rate and premiums (not overtime)."""
+    site = problem.site(agent.site)
+    pay = site.pay
+    factor = 1.0 + pay.night_premium * shift.night + pay.weekend_premium * shift.weekend
+    factor += pay.holiday_premium * shift.holiday
+    return agent.hourly_cost * problem.rate(site.currency) * shift.minutes / 60 * factor
+
+
 def labour_cost(m: RosterModel) -> list[Penalty]:
-    """Paid hours at each agent's hourly cost (real hours: a 25-hour DST night pays 9 h)."""
+    """Paid real hours at each agent's cost, converted to the reporting currency, with premiums.
+
+    Night, weekend and holiday premiums apply to the whole shift; overtime premium to
+    the minutes above the contract's ``standard_weekly_hours`` in an ISO week.
+    """
     terms = []
     for a, agent in enumerate(m.agents):
         for s, v in m.shifts_of(a):
-            terms.append(Penalty("labour_cost", v, round(agent.hourly_cost * s.minutes / 60 * COST_SCALE)))
+            terms.append(Penalty("labour_cost", v, round(shift_cost(m.problem, agent, s) * COST_SCALE)))
+        site = m.problem.site(agent.site)
+        standard = agent.contract.standard_weekly_hours
+        if standard is None or site.pay.overtime_premium <= 0:
+            continue
+        per_minute = agent.hourly_cost * m.problem.rate(site.currency) * site.pay.overtime_premium / 60
+        for week, sv in m.by_week(a).items():
+            worked = sum(s.minutes * v for s, v in sv)
+            top = sum(s.minutes for s, _ in sv)
+            over = m.model.NewIntVar(0, max(0, top), f"overtime({agent.id},{week})")
+            m.model.Add(over >= worked - round(standard * 60))
+            terms.append(Penalty("overtime_premium", over, round(per_minute * COST_SCALE)))
     return terms
 
 
@@ -230,12 +475,82 @@ def staffing_against_requirement(m: RosterModel) -> list[Penalty]:
     return terms
 
 
+def preferences(m: RosterModel) -> list[Penalty]:
+    """Agents' weighted wishes to work or not to work a shift (or at all) on a date or weekday."""
+    first = m.problem.start_date
+    last = first + dt.timedelta(days=m.problem.days - 1)
+    terms: list[Penalty] = []
+    for a, agent in enumerate(m.agents):
+        if not agent.preferences:
+            continue
+        shifts = m.shifts_of(a)
+        for pref in agent.preferences:
+            weight = round(pref.weight * COST_SCALE)
+            if weight <= 0:
+                continue
+            for day in _days_of(pref, first, last):
+                vs = [v for s, v in shifts if s.local_date == day and (pref.shift is None or s.template == pref.shift)]
+                if pref.kind == "off":
+                    terms += [Penalty("preferences", v, weight) for v in vs]
+                else:
+                    missed = m.model.NewBoolVar(f"pref_on_missed({agent.id},{day})")
+                    m.model.Add(sum(vs) + missed >= 1)  # vs are exclusive (one shift a day)
+                    terms.append(Penalty("preferences", missed, weight))
+    return terms
+
+
+def _days_of(pref, first: dt.date, last: dt.date) -> list[dt.date]:
+    if pref.date is not None:
+        return [pref.date] if first <= pref.date <= last else []
+    days = []
+    day = first
+    while day <= last:
+        if day.weekday() == pref.weekday:
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def fairness(m: RosterModel) -> list[Penalty]:
+    """Spread (most minus fewest) of nights, weekend shifts and holiday shifts among comparable agents.
+
+    Comparable: same site, same contract name, and able to work such a shift at all.
+    """
+    weight = round(m.problem.weights.fairness * COST_SCALE)
+    if weight <= 0:
+        return []
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for a, agent in enumerate(m.agents):
+        groups[(agent.site, agent.contract.name)].append(a)
+    terms: list[Penalty] = []
+    for (site, contract), members in groups.items():
+        for kind in ("night", "weekend", "holiday"):
+            counts = []
+            for a in members:
+                vs = [v for s, v in m.shifts_of(a) if getattr(s, kind)]
+                if vs:
+                    counts.append(sum(vs))
+            if len(counts) < 2:
+                continue
+            top = m.model.NewIntVar(0, m.problem.days + 2, f"most_{kind}({site},{contract})")
+            low = m.model.NewIntVar(0, m.problem.days + 2, f"fewest_{kind}({site},{contract})")
+            for c in counts:
+                m.model.Add(top >= c)
+                m.model.Add(low <= c)
+            terms.append(Penalty("fairness", top - low, weight))
+    return terms
+
+
 HARD_RULES: tuple[Rule, ...] = (
     one_shift_per_local_day,
     minimum_rest,
     weekly_hours,
+    average_weekly_hours,
     max_consecutive_days,
-    unavailable_dates,
+    weekly_rest,
+    night_work,
+    weekends_off,
+    team_lead_on_shift,
     language_floors,
 )
-SOFT_RULES: tuple[Rule, ...] = (labour_cost, staffing_against_requirement)
+SOFT_RULES: tuple[Rule, ...] = (labour_cost, staffing_against_requirement, preferences, fairness)
