@@ -11,17 +11,25 @@ import datetime as dt
 import itertools
 
 import pandas as pd
+import pytest
 import pytz
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from fts_scheduler import (
     Agent,
+    AvailabilityWindow,
+    BreakRule,
     Contract,
     InfeasibleError,
     LabourRules,
+    NoRosterError,
     LanguageFloor,
+    NightRules,
+    ObjectiveWeights,
+    OpeningHours,
     Problem,
+    Requirement,
     ShiftTemplate,
     Site,
     solve,
@@ -81,6 +89,88 @@ def problems(draw, *, max_agents: int, max_days: int, max_templates: int, sites:
                    start_date=start, days=days, interval_minutes=60)
 
 
+@st.composite
+def rules(draw) -> LabourRules:
+    """Random labour rules: every knob of LabourRules at a random, sometimes binding, setting."""
+    maybe = lambda strategy: draw(st.one_of(st.none(), strategy))  # noqa: E731
+    return LabourRules(
+        min_rest_hours=draw(st.sampled_from([0, 8, 11, 14])),
+        max_consecutive_days=draw(st.integers(1, 6)),
+        weekly_rest_hours=draw(st.sampled_from([0, 24, 35, 48])),
+        max_daily_hours=maybe(st.sampled_from([6, 8, 10])),
+        max_weekly_hours=maybe(st.sampled_from([16, 24, 40])),
+        max_average_weekly_hours=maybe(st.sampled_from([20, 32])),
+        night=NightRules(
+            max_per_week=maybe(st.integers(0, 3)),
+            max_consecutive=maybe(st.integers(1, 2)),
+            rest_after_hours=maybe(st.sampled_from([24, 36])),
+        ),
+        weekend_days=draw(st.sampled_from([(5, 6), (4, 5)])),
+        min_weekends_off_per_4_weeks=draw(st.integers(0, 4)),
+    )
+
+
+@st.composite
+def rich_problems(draw) -> Problem:
+    """One or two sites with random rules, flexible templates with breaks, leads, holidays, windows."""
+    n_sites = draw(st.integers(1, 2))
+    zones = draw(st.lists(st.sampled_from(ZONES), min_size=n_sites, max_size=n_sites, unique=True))
+    sites = []
+    for i, (z, c) in enumerate(zones):
+        opening = ()
+        if draw(st.booleans()):
+            opening = tuple(OpeningHours(weekday=d, open=dt.time(6), close=dt.time(23)) for d in range(7))
+        sites.append(
+            Site(name=f"S{i}", timezone=z, country=c, rules=draw(rules()), opening_hours=opening,
+                 holidays=draw(st.sampled_from(["open", "closed"])), lead_required=draw(st.booleans()))
+        )
+    start = draw(st.sampled_from([dt.date(2026, 10, 19), dt.date(2026, 10, 26), dt.date(2026, 3, 2)]))
+    days = draw(st.integers(7, 9))
+    templates = []
+    for k in range(draw(st.integers(1, 3))):
+        h = draw(st.integers(0, 20))
+        flexible = draw(st.booleans())
+        meal = BreakRule(kind="meal", minutes=30, earliest_after_hours=2, latest_after_hours=3)
+        templates.append(
+            ShiftTemplate(
+                name=f"T{k}", start=dt.time(h), length_hours=draw(st.sampled_from([6, 8, 9])),
+                latest_start=dt.time(min(h + 2, 23)) if flexible else None, start_step_minutes=60,
+                other_lengths_hours=(6,) if draw(st.booleans()) else (),
+                breaks=(meal,) if draw(st.booleans()) else (),
+            )
+        )
+    agents = []
+    for i in range(draw(st.integers(2, 7))):
+        site = draw(st.sampled_from(sites)).name
+        availability = ()
+        if draw(st.integers(0, 3)) == 0:
+            availability = tuple(AvailabilityWindow(weekday=d, start=dt.time(5), end=dt.time(23)) for d in range(6))
+        agents.append(
+            Agent(
+                id=f"a{i}", site=site, languages=tuple(draw(st.sampled_from([("en",), ("es",), ("en", "es")]))),
+                role=draw(st.sampled_from(["agent", "agent", "lead"])),
+                contract=Contract(max_weekly_hours=draw(st.sampled_from([16, 32, 40])),
+                                  min_weekly_hours=draw(st.sampled_from([0, 0, 8])),
+                                  max_shifts_per_week=draw(st.one_of(st.none(), st.integers(1, 5)))),
+                hourly_cost=draw(st.integers(5, 30)),
+                unavailable=tuple(draw(st.sets(st.sampled_from([start + dt.timedelta(days=k) for k in range(days)]),
+                                               max_size=2))),
+                availability=availability,
+            )
+        )
+    floors = []
+    if draw(st.booleans()):
+        floors.append(LanguageFloor(language="en", agents=1, site=sites[0].name, start=dt.time(9), end=dt.time(13)))
+    if draw(st.booleans()):
+        floors.append(LanguageFloor(language="es", agents=1))
+    n = days * 24
+    requirements = (Requirement(language="en", agents=tuple(draw(st.integers(0, 2)) if t % 24 == 0 else 1
+                                                            for t in range(n))),)
+    return Problem(sites=tuple(sites), agents=tuple(agents), shift_templates=tuple(templates), floors=tuple(floors),
+                   requirements=requirements, start_date=start, days=days, interval_minutes=60,
+                   weights=ObjectiveWeights(fairness=draw(st.sampled_from([0, 5]))))
+
+
 def _solve_or_none(problem: Problem):
     try:
         return solve(problem, time_limit_s=10, workers=1)
@@ -99,6 +189,24 @@ def test_every_roster_returned_validates(problem):
     assert validate(problem, result) == []
     cov = result.coverage
     assert (cov["staffed"] >= cov["floor"]).all()
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(rich_problems())
+def test_rosters_under_random_labour_rules_validate(problem):
+    """Random settings of every rule: whatever the solver returns, the validator accepts."""
+    try:
+        result = solve(problem, time_limit_s=4)
+    except InfeasibleError as err:
+        event("infeasible")
+        assert err.languages or "even without the floors" in str(err) or "contract minimum" in str(err)
+        return
+    except NoRosterError:  # the time limit is short for some draws
+        event("no roster in time")
+        return
+    event("roster")
+    assert validate(problem, result) == []
 
 
 # --------------------------------------------------------------------------- exhaustive search

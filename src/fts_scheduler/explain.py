@@ -29,7 +29,7 @@ from .roster import Roster
 from .rules import shift_allowed
 from .timegrid import candidate_shifts, floor_matrix
 
-__all__ = ["Finding", "capacity_findings", "floor_core", "best_effort", "format_ranges"]
+__all__ = ["Finding", "capacity_findings", "contract_findings", "floor_core", "best_effort", "format_ranges"]
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,37 @@ def capacity_findings(problem: Problem) -> list[Finding]:
                 )
             )
     return findings
+
+
+def contract_findings(problem: Problem) -> list[str]:
+    """Agents who cannot reach their contract minimum in some full week, by counting."""
+    from .rules import minimum_weekly_minutes
+
+    first = problem.start_date
+    last = first + dt.timedelta(days=problem.days - 1)
+    monday = first + dt.timedelta(days=(7 - first.weekday()) % 7)
+    shifts = {s.name: candidate_shifts(problem, s) for s in problem.sites}
+    out = []
+    while monday + dt.timedelta(days=6) <= last:
+        for agent in problem.agents:
+            need = minimum_weekly_minutes(agent, monday)
+            if need <= 0:
+                continue
+            site = problem.site(agent.site)
+            longest: dict[dt.date, int] = {}
+            for s in shifts[agent.site]:
+                if monday <= s.local_date <= monday + dt.timedelta(days=6) and shift_allowed(problem, site, agent, s):
+                    longest[s.local_date] = max(longest.get(s.local_date, 0), s.minutes)
+            days = min(len(longest), site.rules.max_consecutive_days, agent.contract.max_shifts_per_week or 7)
+            can = sum(sorted(longest.values(), reverse=True)[:days])
+            if can < need:
+                out.append(
+                    f"agent {agent.id} ({agent.site}) cannot reach its contract minimum of {need / 60:g} h in the "
+                    f"ISO week of {monday}: the shifts it may work there (templates, availability, unavailable "
+                    f"dates, opening hours, closed holidays, shifts per week) give at most {can / 60:g} h"
+                )
+        monday += dt.timedelta(days=7)
+    return out
 
 
 def _max_hours(problem: Problem, agent: Agent, shifts: list) -> float:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .rules import COST_SCALE, RosterModel
+from .rules import COST_SCALE, RosterModel, shift_cost
 
 __all__ = ["greedy_roster", "StartingRoster"]
 
@@ -107,7 +107,6 @@ def greedy_roster(m: RosterModel) -> StartingRoster:
         for k, s in enumerate(shifts):
             mat[k, s.first : s.last] = 1.0
         cover[site] = mat
-    minutes = {site: np.array([s.minutes for s in shifts], dtype=float) for site, shifts in m.shifts.items()}
 
     states = [_AgentState(m, a) for a in range(len(m.agents))]
     groups: dict[tuple[str, tuple[int, ...]], list[int]] = defaultdict(list)
@@ -115,7 +114,8 @@ def greedy_roster(m: RosterModel) -> StartingRoster:
         profile = tuple(sorted(li[x] for x in set(agent.languages) if x in li))
         if profile:
             groups[(agent.site, profile)].append(a)
-    cost_per_min = np.array([ag.hourly_cost * COST_SCALE / 60 for ag in m.agents])
+    # whole-shift cost with currency and premiums, in objective units
+    cost = [np.array([shift_cost(p, ag, s) * COST_SCALE for s in m.shifts[ag.site]]) for ag in m.agents]
 
     def weights() -> np.ndarray:
         return np.where(floor_def > 0, floor_w, np.where(req_def > 0, under_w, -over_w))
@@ -146,7 +146,7 @@ def greedy_roster(m: RosterModel) -> StartingRoster:
                 st = states[a]
                 if not st.mask.any():
                     continue
-                value = np.where(st.mask, gain - cost_per_min[a] * minutes[site], -np.inf)
+                value = np.where(st.mask, gain - cost[a], -np.inf)
                 k = int(value.argmax())
                 if value[k] > best_value:
                     best_value, best_pick = float(value[k]), (a, k, profile)
@@ -154,11 +154,11 @@ def greedy_roster(m: RosterModel) -> StartingRoster:
             break
         assign(*best_pick)
 
-    _top_up_minimums(m, states, groups, cover, minutes, weights, assign)
+    _top_up_minimums(m, states, groups, cover, cost, weights, assign)
     return StartingRoster([st.taken for st in states], dict(served))
 
 
-def _top_up_minimums(m, states, groups, cover, minutes, weights, assign) -> None:
+def _top_up_minimums(m, states, groups, cover, cost, weights, assign) -> None:
     """Give agents below their contract minimum the most useful shifts they may still take."""
     p = m.problem
     first, last = p.start_date, p.start_date + dt.timedelta(days=p.days - 1)
@@ -180,5 +180,5 @@ def _top_up_minimums(m, states, groups, cover, minutes, weights, assign) -> None
                 if not in_week.any():
                     break
                 gain = cover[site] @ (weights()[list(profile)].max(axis=0) if profile else np.zeros(p.num_intervals))
-                value = np.where(in_week, gain - agent.hourly_cost * minutes[site], -np.inf)
+                value = np.where(in_week, gain - cost[a], -np.inf)
                 assign(a, int(value.argmax()), profile)

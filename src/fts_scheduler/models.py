@@ -143,8 +143,9 @@ class LabourRules(BaseModel):
         24.0,
         ge=0,
         le=96,
-        description="Uninterrupted rest per ISO week [h]: some gap without work of at least this long "
-        "starts in the week (at its Monday 00:00 local, or at the end of one of its shifts). 0 disables.",
+        description="Uninterrupted rest per ISO week [h]: some period without work of at least this long "
+        "lies wholly inside the week, Monday 00:00 to next Monday 00:00 local (it starts at the week's "
+        "start or at the end of a shift). 0 disables.",
     )
     max_daily_hours: float | None = Field(None, gt=0, le=24, description="Longest shift, real time [h].")
     max_weekly_hours: float | None = Field(

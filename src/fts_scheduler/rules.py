@@ -24,10 +24,11 @@ from .timegrid import CandidateShift
 
 __all__ = ["RosterModel", "Penalty", "HARD_RULES", "SOFT_RULES", "SHIFT_FILTERS", "COST_SCALE", "shift_allowed"]
 
-COST_SCALE = 100
-"""Objective units per currency unit: CP-SAT needs integers, so costs are in cents."""
+COST_SCALE = 10_000
+"""Objective units per currency unit: CP-SAT needs integers, so costs are in 1/100 cents
+(fine enough that per-minute overtime rates round to within 0.05 %)."""
 
-FLOOR_SHORTFALL_WEIGHT = 10**7
+FLOOR_SHORTFALL_WEIGHT = 100_000 * COST_SCALE
 """Objective weight of one agent-interval missing from a floor, when floors are soft
 (best effort only): above any cost an interval of staffing can save."""
 
@@ -203,24 +204,35 @@ def weekly_hours(m: RosterModel) -> list[Penalty]:
     every week; the contract minimum only in ISO weeks wholly inside the horizon,
     reduced pro rata for the agent's unavailable days in that week.
     """
-    full = {monday.isocalendar()[:2]: monday for monday, _ in m.full_weeks()}
     for a, agent in enumerate(m.agents):
         rules = m.rules_of(a)
         cap = agent.contract.max_weekly_hours
         if rules.max_weekly_hours is not None:
             cap = min(cap, rules.max_weekly_hours)
-        for week, terms in m.by_week(a).items():
-            expr = sum(s.minutes * v for s, v in terms)
-            m.model.Add(expr <= round(cap * 60))
+        weeks = m.by_week(a)
+        for terms in weeks.values():
+            m.model.Add(sum(s.minutes * v for s, v in terms) <= round(cap * 60))
             if agent.contract.max_shifts_per_week is not None:
                 m.model.Add(sum(v for _, v in terms) <= agent.contract.max_shifts_per_week)
-            monday = full.get(week)
-            if monday is not None and agent.contract.min_weekly_hours > 0:
-                off = sum(1 for d in agent.unavailable if monday <= d <= monday + dt.timedelta(days=6))
-                need = int(agent.contract.min_weekly_hours * 60 * (7 - off) / 7)
-                if need > 0:
-                    m.model.Add(expr >= need)
+        # minimums: every full week, including one in which the agent has no possible shift
+        for monday, _ in m.full_weeks():
+            need = minimum_weekly_minutes(agent, monday)
+            if need <= 0:
+                continue
+            terms = weeks.get(monday.isocalendar()[:2], [])
+            if terms:
+                m.model.Add(sum(s.minutes * v for s, v in terms) >= need)
+            else:
+                m.model.AddBoolOr([])  # no shift to reach the minimum with: infeasible
     return []
+
+
+def minimum_weekly_minutes(agent: Agent, monday: dt.date) -> int:
+    """The contract minimum for one full ISO week [min], pro rata for unavailable days."""
+    if agent.contract.min_weekly_hours <= 0:
+        return 0
+    off = sum(1 for d in set(agent.unavailable) if monday <= d <= monday + dt.timedelta(days=6))
+    return int(agent.contract.min_weekly_hours * 60 * (7 - off) / 7)
 
 
 def average_weekly_hours(m: RosterModel) -> list[Penalty]:
@@ -257,11 +269,13 @@ def _limit_runs(m: RosterModel, days: dict[dt.date, list[cp_model.IntVar]], limi
 
 
 def weekly_rest(m: RosterModel) -> list[Penalty]:
-    """In every full ISO week, an uninterrupted rest of ``weekly_rest_hours`` starts.
+    """In every full ISO week, an uninterrupted rest of ``weekly_rest_hours`` lies inside the week.
 
-    It may start at the week's Monday 00:00 local or at the end of any of its shifts:
-    one literal per such start, true only if no worked shift overlaps the rest
-    period that follows; at least one is true.
+    Such a rest may be taken to start at the week's Monday 00:00 local or at the end of
+    one of the agent's shifts: one literal per such start that leaves room before the
+    week ends, true only if no worked shift overlaps the rest that follows; at least
+    one is true. (A rest running past the week's end is not counted: the next week's
+    roster may not be known.)
     """
     weeks = m.full_weeks()
     for a, agent in enumerate(m.agents):
@@ -274,7 +288,7 @@ def weekly_rest(m: RosterModel) -> list[Penalty]:
         for monday, sunday in weeks:
             w0 = dt.datetime.combine(monday, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
             w1 = dt.datetime.combine(sunday + dt.timedelta(days=1), dt.time(0), tzinfo=zone).astimezone(dt.UTC)
-            starts = sorted({w0} | {s.end_utc for s, _ in shifts if w0 <= s.end_utc < w1})
+            starts = sorted({w0} | {s.end_utc for s, _ in shifts if w0 <= s.end_utc and s.end_utc + rest <= w1})
             options = []
             for tau in starts:
                 blocking = [v for s, v in shifts if s.start_utc < tau + rest and s.end_utc > tau]

@@ -10,6 +10,7 @@ from .explain import (
     Finding,
     best_effort,
     capacity_findings,
+    contract_findings,
     describe_language,
     floor_core,
     format_ranges,
@@ -71,6 +72,11 @@ def solve(
     NoRosterError
         The time limit ran out before any roster was found.
     """
+    contracts = contract_findings(problem)
+    if contracts:
+        raise InfeasibleError(
+            "No roster keeps every contract:\n" + "\n".join(f"- {c}." for c in contracts), languages=[]
+        )
     findings = capacity_findings(problem)
     if findings:
         raise _explain(problem, findings, [], time_limit_s=time_limit_s, seed=seed, workers=workers)
