@@ -25,15 +25,18 @@ from .models import (
     Preference,
     Problem,
     Requirement,
+    ShiftDemand,
     ShiftTemplate,
     Site,
 )
+from .requirements import ChannelGoal, problem_from_forecast, requirements_by_language, requirements_from_forecast
 from .roster import Roster
 from .solver import solve
 from .validation import Violation, validate
 
 __all__ = [
     "Agent",
+    "ChannelGoal",
     "AvailabilityWindow",
     "BreakRule",
     "Contract",
@@ -49,10 +52,14 @@ __all__ = [
     "Problem",
     "Requirement",
     "Roster",
+    "ShiftDemand",
     "ShiftTemplate",
     "Site",
     "Violation",
     "datasets",
+    "problem_from_forecast",
+    "requirements_by_language",
+    "requirements_from_forecast",
     "solve",
     "validate",
 ]

@@ -4,7 +4,9 @@
 Dublin, São Paulo, Austin), about 120 agents, two weeks from Monday 2026-10-19 on a
 30-minute grid. The horizon holds Dublin's return to winter time (Sunday 25 October
 2026, 02:00 IST -> 01:00 GMT) and Austin's (Sunday 1 November 2026, 02:00 CDT -> 01:00
-CST), so the demo always exercises a 25-hour local day at two sites.
+CST), so the demo always exercises a 25-hour local day at two sites. Its requirements
+come from ``demo_forecast()`` (contacts per interval, language and channel) and the
+service goals ``DEMO_GOALS`` through :mod:`fts_scheduler.requirements`.
 """
 
 from __future__ import annotations
@@ -13,18 +15,19 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from .models import (
     Agent,
     Contract,
     LanguageFloor,
     Problem,
-    Requirement,
     ShiftTemplate,
     Site,
 )
+from .requirements import ChannelGoal, problem_from_forecast
 
-__all__ = ["demo_problem", "DEMO_START"]
+__all__ = ["demo_problem", "demo_forecast", "DEMO_GOALS", "DEMO_START", "DEMO_WARM_UP_DAYS"]
 
 DEMO_START = dt.date(2026, 10, 19)
 
@@ -76,24 +79,120 @@ _FLOORS = (
     LanguageFloor(language="fr", agents=1, site="Dublin", start=dt.time(8), end=dt.time(18)),
 )
 
-# Demand shape: (language, region clock (IANA zone), peak agents over the base).
+# Demand: (language, region clock (IANA zone), phone, chat, email), each the expected
+# contacts per 30 minutes at the top of a Wednesday in that region [contacts/interval].
+# Live channels ring 08:00-20:00 local; email arrives 07:00-23:00 local with a trickle
+# overnight. Each (language, channel) queue costs at least one agent on the floor, two
+# scheduled at 30% shrinkage, whenever it has work, so the small languages take phone
+# only and only English carries email: about 6,200 agent-hours over 14 days, the size
+# of the demo's 120 agents.
 _DEMAND = (
-    ("en", "Asia/Manila", 7.0),
-    ("en", "Europe/Dublin", 8.0),
-    ("en", "America/Chicago", 8.0),
-    ("es", "America/Chicago", 4.0),
-    ("es", "America/Sao_Paulo", 3.0),
-    ("es", "Europe/Dublin", 2.0),
-    ("ja", "Asia/Tokyo", 5.0),
-    ("pt", "America/Sao_Paulo", 5.0),
-    ("de", "Europe/Dublin", 3.0),
-    ("fr", "Europe/Dublin", 3.0),
+    ("en", "Asia/Manila", 4.0, 2.4, 3.0),
+    ("en", "Europe/Dublin", 4.8, 2.8, 3.0),
+    ("en", "America/Chicago", 4.8, 2.8, 3.0),
+    ("es", "America/Chicago", 3.7, 1.8, 0.0),
+    ("es", "America/Sao_Paulo", 3.0, 1.2, 0.0),
+    ("es", "Europe/Dublin", 1.8, 0.0, 0.0),
+    ("ja", "Asia/Tokyo", 5.2, 0.0, 0.0),
+    ("pt", "America/Sao_Paulo", 5.2, 0.0, 0.0),
+    ("de", "Europe/Dublin", 1.3, 0.0, 0.0),
+    ("fr", "Europe/Dublin", 1.3, 0.0, 0.0),
 )
-_BASE = {"en": 2.0, "es": 1.0, "ja": 0.0, "pt": 0.0, "de": 0.0, "fr": 0.0}
+# Mean handle time per channel [s]; a chat's is measured while handling two at once.
+_AHT_S = {"phone": 360.0, "chat": 540.0, "email": 420.0}
+# Monday ... Sunday: the week starts heavy and the weekend is light.
+_WEEKDAY_FACTOR = np.array([1.10, 1.04, 1.00, 0.98, 0.93, 0.55, 0.45])
+
+DEMO_GOALS: tuple[ChannelGoal, ...] = (
+    # 80% answered within 20 s over all callers, who hang up after 3 minutes on average.
+    ChannelGoal(channel="phone", target_s=20, service_level=0.8, patience_s=180, shrinkage=0.3, max_occupancy=0.9),
+    ChannelGoal(channel="chat", target_s=60, service_level=0.8, concurrency=2, shrinkage=0.3, max_occupancy=0.85),
+    ChannelGoal(channel="email", response_hours=24, response_share=0.9, shrinkage=0.3, max_occupancy=0.9),
+)
+"""Service goals of the demo: Erlang A phone, chat two at a time, email within a day."""
+
+DEMO_WARM_UP_DAYS = 2
+"""Days of forecast before the horizon in demo_problem, so the email backlog is under
+way at its start (the email pacing reaches back 52 intervals, just over a day)."""
+
+
+def demo_forecast(
+    seed: int = 0,
+    *,
+    days: int = 14,
+    start_date: dt.date = DEMO_START,
+    interval_minutes: int = 30,
+) -> pd.DataFrame:
+    """Expected contacts per UTC interval, language and channel for the demo (seeded).
+
+    Daily bells in each region's local clock (so they move in UTC with the region's
+    DST change), a weekly pattern with light weekends, and seeded noise of +-10% per
+    interval. English has phone, chat and email; Spanish phone and chat; Japanese,
+    Portuguese, German and French phone.
+
+    Parameters
+    ----------
+    seed : int
+        Same seed, same forecast.
+    days : int
+        Length [days], from ``start_date`` 00:00 UTC.
+    start_date : datetime.date
+        First day.
+    interval_minutes : int
+        Width of an interval [min]; must divide a day. Volumes scale with it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns :func:`fts_scheduler.requirements.requirements_from_forecast`
+        reads: ``interval_start_utc``, ``language``, ``channel``, ``volume``
+        [contacts/interval], ``aht_s`` [s]; one row per interval and
+        (language, channel) queue.
+    """
+    whole = isinstance(interval_minutes, int) and not isinstance(interval_minutes, bool)
+    if not whole or interval_minutes < 1 or 1440 % interval_minutes:
+        raise ValueError(f"interval_minutes must be a whole number of minutes dividing 1440, got {interval_minutes!r}")
+    # A stream of its own, so the forecast's noise does not echo the agents' draws.
+    rng = np.random.default_rng([seed, 1])
+    n = days * 24 * 60 // interval_minutes
+    utc = pd.date_range(pd.Timestamp(start_date, tz="UTC"), periods=n, freq=f"{interval_minutes}min")
+    per_interval = interval_minutes / 30
+    volume: dict[tuple[str, str], np.ndarray] = {}
+    for lang, zone, phone, chat, email in _DEMAND:
+        local = utc.tz_convert(zone)
+        hour = local.hour + local.minute / 60
+        week = _WEEKDAY_FACTOR[local.day_of_week]
+        # open 08:00-20:00 local, peaking mid-morning and mid-afternoon
+        bell = np.where((hour >= 8) & (hour < 20), np.sin(np.pi * (hour - 8) / 12) ** 0.7, 0.0)
+        inbox = 0.15 + 0.85 * np.where((hour >= 7) & (hour < 23), np.sin(np.pi * (hour - 7) / 16), 0.0)
+        for channel, peak, shape in (("phone", phone, bell), ("chat", chat, bell), ("email", email, inbox)):
+            if peak:
+                key = (lang, channel)
+                volume[key] = volume.get(key, 0.0) + peak * per_interval * shape * week
+    frames = []
+    for (lang, channel), v in sorted(volume.items()):
+        noisy = v * rng.uniform(0.9, 1.1, size=n)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "interval_start_utc": utc,
+                    "language": lang,
+                    "channel": channel,
+                    "volume": noisy,
+                    "aht_s": _AHT_S[channel],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def demo_problem(seed: int = 0, *, days: int = 14, start_date: dt.date = DEMO_START) -> Problem:
-    """The built-in follow-the-sun scenario (seeded: same seed, same problem)."""
+    """The built-in follow-the-sun scenario (seeded: same seed, same problem).
+
+    Its requirements come from :func:`demo_forecast` (started two days early, so the
+    email backlog is under way at the horizon's start) and :data:`DEMO_GOALS` through
+    :func:`fts_scheduler.requirements.problem_from_forecast`.
+    """
     rng = np.random.default_rng(seed)
     agents: list[Agent] = []
     for spec in _SITES:
@@ -120,35 +219,22 @@ def demo_problem(seed: int = 0, *, days: int = 14, start_date: dt.date = DEMO_ST
                 )
             )
     interval = 30
-    return Problem(
+    forecast = demo_forecast(
+        seed,
+        days=days + DEMO_WARM_UP_DAYS,
+        start_date=start_date - dt.timedelta(days=DEMO_WARM_UP_DAYS),
+        interval_minutes=interval,
+    )
+    return problem_from_forecast(
+        forecast,
+        DEMO_GOALS,
         name=f"demo-seed{seed}",
         sites=tuple(s.site for s in _SITES),
         agents=tuple(agents),
         shift_templates=_TEMPLATES,
         floors=_FLOORS,
-        requirements=_requirements(rng, start_date, days, interval),
         start_date=start_date,
         days=days,
         interval_minutes=interval,
     )
 
-
-def _requirements(rng: np.random.Generator, start: dt.date, days: int, interval: int) -> tuple[Requirement, ...]:
-    """Daily bells in each region's local clock, lighter at weekends, with seeded noise."""
-    import pandas as pd
-
-    n = days * 24 * 60 // interval
-    utc = pd.date_range(pd.Timestamp(start, tz="UTC"), periods=n, freq=f"{interval}min")
-    curves = {lang: np.full(n, base) for lang, base in _BASE.items()}
-    for lang, zone, peak in _DEMAND:
-        local = utc.tz_convert(zone)
-        hour = local.hour + local.minute / 60
-        # open 08:00-20:00 local, peaking mid-morning and mid-afternoon
-        bell = np.where((hour >= 8) & (hour < 20), np.sin(np.pi * (hour - 8) / 12) ** 0.7, 0.0)
-        weekend = np.where(local.day_of_week >= 5, 0.55, 1.0)
-        curves[lang] = curves[lang] + peak * bell * weekend
-    out = []
-    for lang, curve in curves.items():
-        noisy = curve * rng.uniform(0.9, 1.1, size=n)
-        out.append(Requirement(language=lang, agents=tuple(int(v) for v in np.ceil(noisy - 0.25).clip(min=0))))
-    return tuple(out)

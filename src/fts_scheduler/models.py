@@ -38,6 +38,7 @@ __all__ = [
     "ShiftTemplate",
     "LanguageFloor",
     "Requirement",
+    "ShiftDemand",
     "ObjectiveWeights",
     "Problem",
     "ALL_WEEKDAYS",
@@ -160,6 +161,9 @@ class LabourRules(BaseModel):
     )
     night: NightRules = NightRules()
     weekend_days: tuple[int, ...] = Field((5, 6), description="Local weekdays of the weekend (Monday=0).")
+    forbidden_successions: tuple[tuple[str, str], ...] = Field(
+        (), description="(template A, template B): B may not start on the local date after A."
+    )
     min_weekends_off_per_4_weeks: int = Field(
         0,
         ge=0,
@@ -311,6 +315,31 @@ class Contract(BaseModel):
     max_shifts_per_week: int | None = Field(None, ge=0, le=7, description="Most shifts per ISO week.")
     standard_weekly_hours: float | None = Field(
         None, ge=0, le=168, description="Hours per ISO week above which overtime premium is paid [h]."
+    )
+    # Over the whole horizon (local dates start_date .. start_date + days - 1):
+    min_horizon_hours: float | None = Field(None, ge=0, description="Fewest paid hours over the horizon [h].")
+    max_horizon_hours: float | None = Field(None, ge=0, description="Most paid hours over the horizon [h].")
+    max_shifts_by_template: dict[str, int] = Field(
+        default_factory=dict, description="Most shifts of each named template over the horizon (0 forbids it)."
+    )
+    max_consecutive_days: int | None = Field(
+        None, ge=1, le=62, description="Overrides the site's max_consecutive_days for this contract."
+    )
+    min_consecutive_days: int | None = Field(
+        None,
+        ge=1,
+        le=62,
+        description="Fewest days in a run of working days; runs touching the horizon's first or last "
+        "date are exempt (the days beyond are not known).",
+    )
+    min_consecutive_days_off: int | None = Field(
+        None, ge=1, le=62, description="Fewest days in a run of days off; runs touching the horizon's ends are exempt."
+    )
+    max_weekends: int | None = Field(
+        None,
+        ge=0,
+        description="Most weekends worked over the horizon: a weekend (the site's weekend days) counts as "
+        "worked when a shift starts on any of its days.",
     )
 
     @model_validator(mode="after")
@@ -545,6 +574,24 @@ class Requirement(BaseModel):
         return self
 
 
+class ShiftDemand(BaseModel):
+    """Soft demand for a number of agents on one template on one local date (per shift, not per interval).
+
+    The optimizer pays ``under_weight`` per agent short and ``over_weight`` per agent
+    above, counting agents whose shift of template ``shift`` starts on local ``date``
+    (at ``site``, or at any site if None).
+    """
+
+    model_config = _FROZEN
+
+    date: dt.date
+    shift: str = Field(min_length=1, description="Template name.")
+    agents: int = Field(ge=0)
+    site: str | None = None
+    under_weight: float = Field(100.0, ge=0, description="[currency] per agent short.")
+    over_weight: float = Field(1.0, ge=0, description="[currency] per agent above.")
+
+
 class ObjectiveWeights(BaseModel):
     """Prices of the soft goals, in the same currency as ``Agent.hourly_cost``."""
 
@@ -586,8 +633,9 @@ class Problem(BaseModel):
     shift_templates: tuple[ShiftTemplate, ...] = Field(min_length=1, max_length=500)
     floors: tuple[LanguageFloor, ...] = Field((), max_length=2_000)
     requirements: tuple[Requirement, ...] = Field((), max_length=2_000)
+    shift_demands: tuple[ShiftDemand, ...] = Field((), max_length=200_000)
     start_date: dt.date
-    days: int = Field(ge=1, le=62, description="Length of the horizon [days].")
+    days: int = Field(ge=1, le=371, description="Length of the horizon [days] (at most 53 weeks).")
     interval_minutes: int = Field(30, ge=5, le=120, description="Width of a grid interval [min].")
     weights: ObjectiveWeights = ObjectiveWeights()
     reporting_currency: CurrencyCode = "USD"
@@ -633,6 +681,21 @@ class Problem(BaseModel):
                     f"shift_templates[{i}].start_step_minutes: {t.start_step_minutes} of {t.name!r} "
                     f"is not a multiple of interval_minutes={step}"
                 )
+        template_names = {t.name for t in self.shift_templates}
+        for i, d in enumerate(self.shift_demands):
+            if d.shift not in template_names:
+                errors.append(f"shift_demands[{i}].shift: unknown template {d.shift!r}")
+            if d.site is not None and d.site not in known:
+                errors.append(f"shift_demands[{i}].site: unknown site {d.site!r}")
+        for i, a in enumerate(self.agents):
+            for name in a.contract.max_shifts_by_template:
+                if name not in template_names:
+                    errors.append(f"agents[{i}].contract.max_shifts_by_template: unknown template {name!r}")
+        for s_ in self.sites:
+            for pair in s_.rules.forbidden_successions:
+                for name in pair:
+                    if name not in template_names:
+                        errors.append(f"sites: forbidden succession {pair} of {s_.name!r} names unknown template {name!r}")
         for i, f in enumerate(self.floors):
             if f.site is not None and f.site not in known:
                 errors.append(f"floors[{i}].site: unknown site {f.site!r} (sites: {sorted(known)})")

@@ -253,8 +253,123 @@ def average_weekly_hours(m: RosterModel) -> list[Penalty]:
 
 def max_consecutive_days(m: RosterModel) -> list[Penalty]:
     """No more than the site's ``max_consecutive_days`` local dates in a row with a shift."""
+    for a, agent in enumerate(m.agents):
+        limit = agent.contract.max_consecutive_days or m.rules_of(a).max_consecutive_days
+        _limit_runs(m, m.by_local_date(a), limit)
+    return []
+
+
+def horizon_totals(m: RosterModel) -> list[Penalty]:
+    """Contract totals over the horizon's local dates: paid hours, and shifts per template."""
+    first = m.problem.start_date
+    last = first + dt.timedelta(days=m.problem.days - 1)
+    for a, agent in enumerate(m.agents):
+        c = agent.contract
+        inside = [(s, v) for s, v in m.shifts_of(a) if first <= s.local_date <= last]
+        minutes = sum(s.minutes * v for s, v in inside)
+        if c.max_horizon_hours is not None:
+            m.model.Add(minutes <= round(c.max_horizon_hours * 60))
+        if c.min_horizon_hours is not None and c.min_horizon_hours > 0:
+            if inside:
+                m.model.Add(minutes >= round(c.min_horizon_hours * 60))
+            else:
+                m.model.AddBoolOr([])
+        for name, most in c.max_shifts_by_template.items():
+            vs = [v for s, v in inside if s.template == name]
+            if len(vs) > most:
+                m.model.Add(sum(vs) <= most)
+    return []
+
+
+def _worked_days(m: RosterModel, a: int) -> list[cp_model.IntVar | int]:
+    """One literal (or 0) per local date of the horizon: the agent works that day."""
+    first = m.problem.start_date
+    days = m.by_local_date(a)
+    out: list[cp_model.IntVar | int] = []
+    for k in range(m.problem.days):
+        vs = days.get(first + dt.timedelta(days=k), [])
+        if not vs:
+            out.append(0)
+        elif len(vs) == 1:
+            out.append(vs[0])
+        else:
+            w = m.model.NewBoolVar(f"works({m.agents[a].id},{first + dt.timedelta(days=k)})")
+            m.model.Add(sum(vs) == w)
+            out.append(w)
+    return out
+
+
+def minimum_runs(m: RosterModel) -> list[Penalty]:
+    """Runs of working days and of days off at least as long as the contract asks.
+
+    A run touching the horizon's first or last date is exempt: the days beyond it are
+    not known. Posted as clauses: no pattern off, j days on, off (resp. on, j off, on)
+    with j below the minimum.
+    """
+    for a, agent in enumerate(m.agents):
+        c = agent.contract
+        if not (c.min_consecutive_days or c.min_consecutive_days_off):
+            continue
+        worked = _worked_days(m, a)
+        n = len(worked)
+        for minimum, on in ((c.min_consecutive_days, True), (c.min_consecutive_days_off, False)):
+            if not minimum or minimum < 2:
+                continue
+            for j in range(1, minimum):
+                for d in range(1, n - j):  # run of j days at d .. d+j-1, bounded on both sides inside
+                    inner = worked[d : d + j]
+                    lits = [_lit(worked[d - 1], on), _lit(worked[d + j], on)]
+                    lits += [_lit(x, not on) for x in inner]
+                    lits = [x for x in lits if x is not False]
+                    if any(x is True for x in lits):
+                        continue
+                    m.model.AddBoolOr(lits)
+    return []
+
+
+def _lit(x, positive: bool):
+    """``x`` as a literal of the given sign; Python bools for constants."""
+    if isinstance(x, int):
+        return bool(x) == positive
+    return x if positive else x.Not()
+
+
+def max_weekends_worked(m: RosterModel) -> list[Penalty]:
+    """At most ``Contract.max_weekends`` weekends with a shift on any of their days."""
+    first = m.problem.start_date
+    last = first + dt.timedelta(days=m.problem.days - 1)
+    for a, agent in enumerate(m.agents):
+        most = agent.contract.max_weekends
+        if most is None:
+            continue
+        days = m.by_local_date(a)
+        worked = []
+        for dates in _weekends(first, last, m.rules_of(a).weekend_days, complete=False):
+            vs = [v for d in dates for v in days.get(d, [])]
+            if vs:
+                w = m.model.NewBoolVar(f"weekend({agent.id},{dates[0]})")
+                for v in vs:
+                    m.model.AddImplication(v, w)
+                worked.append(w)
+        if len(worked) > most:
+            m.model.Add(sum(worked) <= most)
+    return []
+
+
+def forbidden_successions(m: RosterModel) -> list[Penalty]:
+    """Template B never starts on the local date after template A (site rule)."""
     for a in range(len(m.agents)):
-        _limit_runs(m, m.by_local_date(a), m.rules_of(a).max_consecutive_days)
+        pairs = set(m.rules_of(a).forbidden_successions)
+        if not pairs:
+            continue
+        by_day: dict[dt.date, list[tuple[str, cp_model.IntVar]]] = defaultdict(list)
+        for s, v in m.shifts_of(a):
+            by_day[s.local_date].append((s.template, v))
+        for day, today in by_day.items():
+            for t1, v1 in today:
+                for t2, v2 in by_day.get(day + dt.timedelta(days=1), []):
+                    if (t1, t2) in pairs:
+                        m.model.AddBoolOr([v1.Not(), v2.Not()])
     return []
 
 
@@ -344,7 +459,7 @@ def weekends_off(m: RosterModel) -> list[Penalty]:
         rules = m.rules_of(a)
         if rules.min_weekends_off_per_4_weeks <= 0:
             continue
-        weekends = _weekends(first, last, rules.weekend_days)
+        weekends = _weekends(first, last, rules.weekend_days, complete=True)
         need = rules.min_weekends_off_per_4_weeks * len(weekends) // 4
         if need <= 0:
             continue
@@ -363,8 +478,9 @@ def weekends_off(m: RosterModel) -> list[Penalty]:
     return []
 
 
-def _weekends(first: dt.date, last: dt.date, weekend_days: tuple[int, ...]) -> list[list[dt.date]]:
-    """Maximal runs of consecutive weekend days, kept when every date lies in [first, last]."""
+def _weekends(first: dt.date, last: dt.date, weekend_days: tuple[int, ...], *, complete: bool) -> list[list[dt.date]]:
+    """Maximal runs of consecutive weekend days: those wholly in [first, last] (``complete``),
+    or else their dates inside [first, last] for every run that touches it."""
     runs: list[list[dt.date]] = []
     day = first - dt.timedelta(days=7)
     while day <= last + dt.timedelta(days=7):
@@ -374,7 +490,10 @@ def _weekends(first: dt.date, last: dt.date, weekend_days: tuple[int, ...]) -> l
             else:
                 runs.append([day])
         day += dt.timedelta(days=1)
-    return [r for r in runs if r[0] >= first and r[-1] <= last]
+    if complete:
+        return [r for r in runs if r[0] >= first and r[-1] <= last]
+    clipped = [[d for d in r if first <= d <= last] for r in runs]
+    return [r for r in clipped if r]
 
 
 def team_lead_on_shift(m: RosterModel) -> list[Penalty]:
@@ -489,6 +608,29 @@ def staffing_against_requirement(m: RosterModel) -> list[Penalty]:
     return terms
 
 
+def shift_demand(m: RosterModel) -> list[Penalty]:
+    """Agents per template and local date against ``Problem.shift_demands`` (per shift, not per interval)."""
+    if not m.problem.shift_demands:
+        return []
+    on: dict[tuple[str, dt.date], list[tuple[str, cp_model.IntVar]]] = defaultdict(list)
+    for a, agent in enumerate(m.agents):
+        for s, v in m.shifts_of(a):
+            on[(s.template, s.local_date)].append((agent.site, v))
+    terms: list[Penalty] = []
+    for i, d in enumerate(m.problem.shift_demands):
+        vs = [v for site, v in on.get((d.shift, d.date), []) if d.site is None or site == d.site]
+        count = sum(vs)
+        if d.under_weight > 0 and d.agents > 0:
+            under = m.model.NewIntVar(0, d.agents, f"demand_under({d.shift},{d.date},{i})")
+            m.model.Add(under >= d.agents - count)
+            terms.append(Penalty("shift_demand_under", under, round(d.under_weight * COST_SCALE)))
+        if d.over_weight > 0 and len(vs) > d.agents:
+            over = m.model.NewIntVar(0, len(vs), f"demand_over({d.shift},{d.date},{i})")
+            m.model.Add(over >= count - d.agents)
+            terms.append(Penalty("shift_demand_over", over, round(d.over_weight * COST_SCALE)))
+    return terms
+
+
 def preferences(m: RosterModel) -> list[Penalty]:
     """Agents' weighted wishes to work or not to work a shift (or at all) on a date or weekday."""
     first = m.problem.start_date
@@ -558,13 +700,17 @@ def fairness(m: RosterModel) -> list[Penalty]:
 HARD_RULES: tuple[Rule, ...] = (
     one_shift_per_local_day,
     minimum_rest,
+    forbidden_successions,
     weekly_hours,
     average_weekly_hours,
+    horizon_totals,
     max_consecutive_days,
+    minimum_runs,
+    max_weekends_worked,
     weekly_rest,
     night_work,
     weekends_off,
     team_lead_on_shift,
     language_floors,
 )
-SOFT_RULES: tuple[Rule, ...] = (labour_cost, staffing_against_requirement, preferences, fairness)
+SOFT_RULES: tuple[Rule, ...] = (labour_cost, staffing_against_requirement, shift_demand, preferences, fairness)
