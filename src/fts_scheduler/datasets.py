@@ -19,8 +19,12 @@ import pandas as pd
 
 from .models import (
     Agent,
+    BreakRule,
     Contract,
+    LabourRules,
     LanguageFloor,
+    ObjectiveWeights,
+    PayRules,
     Problem,
     ShiftTemplate,
     Site,
@@ -39,7 +43,7 @@ PART_TIME = Contract(name="part-time", min_weekly_hours=16, max_weekly_hours=24)
 class _SiteSpec:
     site: Site
     headcount: int
-    hourly_cost: float  # [currency/h], one reporting currency in this slice
+    hourly_cost: float  # [site currency/h]
     # (language, share of the site's agents who speak it besides the first language)
     first_language: str
     second_languages: tuple[tuple[str, float], ...]
@@ -47,27 +51,57 @@ class _SiteSpec:
 
 
 _SITES = (
-    _SiteSpec(Site(name="Manila", timezone="Asia/Manila", country="PH"), 36, 9.0, "en", (("es", 0.12), ("ja", 0.08)), 0.15),
-    _SiteSpec(Site(name="Tokyo", timezone="Asia/Tokyo", country="JP"), 14, 22.0, "ja", (("en", 0.45),), 0.2),
+    # Hourly costs in each site's own currency; the problem reports in USD.
     _SiteSpec(
-        Site(name="Dublin", timezone="Europe/Dublin", country="IE"),
-        30,
-        24.0,
-        "en",
-        (("de", 0.27), ("fr", 0.27), ("es", 0.2), ("pt", 0.07)),
-        0.15,
+        Site(
+            name="Manila", timezone="Asia/Manila", country="PH", rules=LabourRules.preset("PH"), currency="PHP",
+            holidays="closed",  # All Saints' Day (1 Nov) is in the horizon: the site closes
+            pay=PayRules(night_premium=0.10, holiday_premium=1.0),  # Labor Code night differential
+        ),
+        36, 520.0, "en", (("es", 0.12), ("ja", 0.08)), 0.15,
     ),
-    _SiteSpec(Site(name="Sao Paulo", timezone="America/Sao_Paulo", country="BR"), 20, 11.0, "pt", (("es", 0.6), ("en", 0.4)), 0.15),
-    _SiteSpec(Site(name="Austin", timezone="America/Chicago", country="US"), 20, 26.0, "en", (("es", 0.5),), 0.15),
+    _SiteSpec(
+        Site(
+            name="Tokyo", timezone="Asia/Tokyo", country="JP", rules=LabourRules.preset("JP"), currency="JPY",
+            pay=PayRules(night_premium=0.25, holiday_premium=0.35),
+        ),
+        14, 3300.0, "ja", (("en", 0.45),), 0.2,
+    ),
+    _SiteSpec(
+        Site(
+            name="Dublin", timezone="Europe/Dublin", country="IE", rules=LabourRules.preset("IE"), currency="EUR",
+            pay=PayRules(night_premium=0.15, weekend_premium=0.25, holiday_premium=1.0),  # 26 Oct bank holiday open
+        ),
+        30, 22.0, "en", (("de", 0.27), ("fr", 0.27), ("es", 0.2), ("pt", 0.07)), 0.15,
+    ),
+    _SiteSpec(
+        Site(
+            name="Sao Paulo", timezone="America/Sao_Paulo", country="BR", rules=LabourRules.preset("BR"),
+            currency="BRL", pay=PayRules(night_premium=0.20, holiday_premium=1.0),  # CLT adicional noturno
+        ),
+        20, 60.0, "pt", (("es", 0.6), ("en", 0.4)), 0.15,
+    ),
+    _SiteSpec(
+        Site(
+            name="Austin", timezone="America/Chicago", country="US", subdivision="TX",
+            rules=LabourRules.preset("US", "TX"), currency="USD", pay=PayRules(weekend_premium=0.10),
+        ),
+        20, 26.0, "en", (("es", 0.5),), 0.15,
+    ),
 )
+EXCHANGE_RATES = {"PHP": 0.0172, "JPY": 0.0066, "EUR": 1.08, "BRL": 0.18}
+"""USD per unit of each site currency (fixed for reproducibility, not market rates)."""
+
+# A 30-minute meal break somewhere in the middle of the shift, placed by the optimizer.
+_BREAKS = (BreakRule(kind="meal", minutes=30, earliest_after_hours=3, latest_after_hours=5),)
 
 _TEMPLATES = (
-    ShiftTemplate(name="early", start=dt.time(6), length_hours=8),
-    ShiftTemplate(name="day", start=dt.time(8), length_hours=8),
-    ShiftTemplate(name="mid", start=dt.time(11), length_hours=8),
-    ShiftTemplate(name="late", start=dt.time(14), length_hours=8),
-    ShiftTemplate(name="evening", start=dt.time(16), length_hours=8, sites=("Manila", "Sao Paulo", "Austin")),
-    ShiftTemplate(name="night", start=dt.time(22), length_hours=8, sites=("Manila", "Dublin", "Sao Paulo", "Austin")),
+    ShiftTemplate(name="early", start=dt.time(6), length_hours=8, breaks=_BREAKS),
+    ShiftTemplate(name="day", start=dt.time(8), length_hours=8, breaks=_BREAKS),
+    ShiftTemplate(name="mid", start=dt.time(11), length_hours=8, breaks=_BREAKS),
+    ShiftTemplate(name="late", start=dt.time(14), length_hours=8, breaks=_BREAKS),
+    ShiftTemplate(name="evening", start=dt.time(16), length_hours=8, sites=("Manila", "Sao Paulo", "Austin"), breaks=_BREAKS),
+    ShiftTemplate(name="night", start=dt.time(22), length_hours=8, sites=("Manila", "Dublin", "Sao Paulo", "Austin"), breaks=_BREAKS),
 )
 
 _FLOORS = (
@@ -186,7 +220,9 @@ def demo_forecast(
     return pd.concat(frames, ignore_index=True)
 
 
-def demo_problem(seed: int = 0, *, days: int = 14, start_date: dt.date = DEMO_START) -> Problem:
+def demo_problem(
+    seed: int = 0, *, days: int = 14, start_date: dt.date = DEMO_START, fairness: float = 20.0
+) -> Problem:
     """The built-in follow-the-sun scenario (seeded: same seed, same problem).
 
     Its requirements come from :func:`demo_forecast` (started two days early, so the
@@ -236,5 +272,8 @@ def demo_problem(seed: int = 0, *, days: int = 14, start_date: dt.date = DEMO_ST
         start_date=start_date,
         days=days,
         interval_minutes=interval,
+        reporting_currency="USD",
+        exchange_rates=EXCHANGE_RATES,
+        weights=ObjectiveWeights(fairness=fairness),
     )
 

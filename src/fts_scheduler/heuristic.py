@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .rules import COST_SCALE, RosterModel, shift_cost
+from .timegrid import grid_span
 
 __all__ = ["greedy_roster", "StartingRoster"]
 
@@ -40,52 +41,125 @@ class StartingRoster:
 
 
 class _AgentState:
-    """What one agent has been given so far, and which of its site's shifts it may still take."""
+    """What one agent has been given so far, and which of its site's shifts it may still take.
+
+    ``allows`` re-checks the agent rules a new shift could break against the shifts
+    already taken: one shift a local day, rest, weekly and horizon caps, shifts per
+    week and per template, consecutive days, nights, forbidden successions, and the
+    weekly rest (exact for the shifts taken so far: later shifts only shorten gaps,
+    and they are checked when they come).
+    """
 
     def __init__(self, m: RosterModel, a: int) -> None:
         agent = m.agents[a]
         site = m.problem.site(agent.site)
+        rules, contract = site.rules, agent.contract
         self.shifts = m.shifts[agent.site]
-        self.rest = dt.timedelta(hours=site.rules.min_rest_hours)
-        self.limit = site.rules.max_consecutive_days
-        self.max_week = round(agent.contract.max_weekly_hours * 60)
+        self.rules = rules
+        self.contract = contract
+        self.rest = dt.timedelta(hours=rules.min_rest_hours)
+        self.limit = contract.max_consecutive_days or rules.max_consecutive_days
+        cap = contract.max_weekly_hours if rules.max_weekly_hours is None else min(
+            contract.max_weekly_hours, rules.max_weekly_hours
+        )
+        self.max_week = round(cap * 60)
         self.week_minutes: dict[tuple[int, int], int] = defaultdict(int)
+        self.week_shifts: dict[tuple[int, int], int] = defaultdict(int)
+        self.week_nights: dict[tuple[int, int], int] = defaultdict(int)
+        self.per_template: dict[str, int] = defaultdict(int)
+        self.total_minutes = 0
         self.dates: set[dt.date] = set()
+        self.night_dates: set[dt.date] = set()
         self.taken: list[int] = []
+        self.zone = site.zone
+        self.weeks = {monday.isocalendar()[:2]: monday for monday, _ in m.full_weeks()}
         # only the shifts the model made variables for (the shift filters passed)
         self.mask = np.array([k in m.work[a] for k in range(len(self.shifts))], dtype=bool)
-        self._refresh_weeks()
+        self.mask &= np.array([self.allows(s) for s in self.shifts], dtype=bool)
 
     def take(self, k: int) -> None:
         s = self.shifts[k]
+        week = s.local_date.isocalendar()[:2]
         self.taken.append(k)
         self.dates.add(s.local_date)
-        self.week_minutes[s.local_date.isocalendar()[:2]] += s.minutes
-        for j, other in enumerate(self.shifts):
-            if not self.mask[j]:
-                continue
-            if other.local_date == s.local_date:
+        self.week_minutes[week] += s.minutes
+        self.week_shifts[week] += 1
+        self.per_template[s.template] += 1
+        self.total_minutes += s.minutes
+        if s.night:
+            self.week_nights[week] += 1
+            self.night_dates.add(s.local_date)
+        for j in np.flatnonzero(self.mask):
+            if not self.allows(self.shifts[j]):
                 self.mask[j] = False
-            elif other.start_utc < s.end_utc + self.rest and s.start_utc < other.end_utc + self.rest:
-                self.mask[j] = False
-            elif self._run_if_added(other.local_date) > self.limit:
-                self.mask[j] = False
-        self._refresh_weeks()
 
-    def _run_if_added(self, day: dt.date) -> int:
+    def allows(self, s) -> bool:
+        week = s.local_date.isocalendar()[:2]
+        c, rules = self.contract, self.rules
+        if s.local_date in self.dates or self.week_minutes[week] + s.minutes > self.max_week:
+            return False
+        if c.max_shifts_per_week is not None and self.week_shifts[week] >= c.max_shifts_per_week:
+            return False
+        if c.max_shifts_by_template.get(s.template, 10**6) <= self.per_template[s.template]:
+            return False
+        if c.max_horizon_hours is not None and self.total_minutes + s.minutes > c.max_horizon_hours * 60:
+            return False
+        if self._run(self.dates, s.local_date) > self.limit:
+            return False
+        for k in self.taken:
+            t = self.shifts[k]
+            if t.start_utc < s.end_utc + self.rest and s.start_utc < t.end_utc + self.rest:
+                return False
+            gap = (s.local_date - t.local_date).days
+            pairs = rules.forbidden_successions
+            if (gap == 1 and (t.template, s.template) in pairs) or (gap == -1 and (s.template, t.template) in pairs):
+                return False
+        night = rules.night
+        if s.night:
+            if night.max_per_week is not None and self.week_nights[week] >= night.max_per_week:
+                return False
+            if night.max_consecutive is not None and self._run(self.night_dates, s.local_date) > night.max_consecutive:
+                return False
+        if night.rest_after_hours is not None and not self._night_rest_ok(s):
+            return False
+        return self._weekly_rest_ok(s)
+
+    @staticmethod
+    def _run(dates: set[dt.date], day: dt.date) -> int:
         run = 1
         d = day - dt.timedelta(days=1)
-        while d in self.dates:
+        while d in dates:
             run, d = run + 1, d - dt.timedelta(days=1)
         d = day + dt.timedelta(days=1)
-        while d in self.dates:
+        while d in dates:
             run, d = run + 1, d + dt.timedelta(days=1)
         return run
 
-    def _refresh_weeks(self) -> None:
-        for j, s in enumerate(self.shifts):
-            if self.mask[j] and self.week_minutes[s.local_date.isocalendar()[:2]] + s.minutes > self.max_week:
-                self.mask[j] = False
+    def _night_rest_ok(self, s) -> bool:
+        rest = dt.timedelta(hours=self.rules.night.rest_after_hours)
+        spans = sorted([self.shifts[k] for k in self.taken] + [s], key=lambda x: x.start_utc)
+        for a, b in zip(spans, spans[1:]):
+            run_goes_on = b.night and b.local_date == a.local_date + dt.timedelta(days=1)
+            if a.night and not run_goes_on and b.start_utc < a.end_utc + rest:
+                return False
+        return True
+
+    def _weekly_rest_ok(self, s) -> bool:
+        need = self.rules.weekly_rest_hours
+        monday = self.weeks.get(s.local_date.isocalendar()[:2])
+        if need <= 0 or monday is None:
+            return True
+        w0 = dt.datetime.combine(monday, dt.time(0), tzinfo=self.zone).astimezone(dt.UTC)
+        w1 = dt.datetime.combine(monday + dt.timedelta(days=7), dt.time(0), tzinfo=self.zone).astimezone(dt.UTC)
+        spans = sorted(
+            [(x.start_utc, x.end_utc) for x in (self.shifts[k] for k in self.taken)] + [(s.start_utc, s.end_utc)]
+        )
+        free_from = w0
+        for start, end in spans:
+            if min(start, w1) - free_from >= dt.timedelta(hours=need):
+                return True
+            free_from = max(free_from, end)
+        return w1 - free_from >= dt.timedelta(hours=need)
 
 
 def greedy_roster(m: RosterModel) -> StartingRoster:
@@ -101,12 +175,7 @@ def greedy_roster(m: RosterModel) -> StartingRoster:
     floor_def = np.array([m.floors.get(lang, np.zeros(n)) for lang in langs], dtype=float).reshape(len(langs), n)
     req_def = np.array([m.required.get(lang, np.zeros(n)) for lang in langs], dtype=float).reshape(len(langs), n)
 
-    cover = {}
-    for site, shifts in m.shifts.items():
-        mat = np.zeros((len(shifts), n), dtype=float)
-        for k, s in enumerate(shifts):
-            mat[k, s.first : s.last] = 1.0
-        cover[site] = mat
+    cover = {site: _cover_matrix(m, shifts) for site, shifts in m.shifts.items()}
 
     states = [_AgentState(m, a) for a in range(len(m.agents))]
     groups: dict[tuple[str, tuple[int, ...]], list[int]] = defaultdict(list)
@@ -130,12 +199,13 @@ def greedy_roster(m: RosterModel) -> StartingRoster:
         w = weights()[list(profile), s.first : s.last]
         best = np.asarray(profile)[w.argmax(axis=0)]
         cols = np.arange(s.first, s.last)
+        share = cover[m.agents[a].site][k, s.first : s.last]
         names = tuple(langs[i] for i in profile)
         for lang_i, t in zip(best, cols):
             served[(names, langs[lang_i], int(t))] += 1
         on_floor = floor_def[best, cols] > 0
-        floor_def[best[on_floor], cols[on_floor]] -= 1
-        req_def[best, cols] -= 1
+        floor_def[best[on_floor], cols[on_floor]] -= share[on_floor]
+        req_def[best, cols] -= share
 
     while True:
         w = weights()
@@ -156,6 +226,29 @@ def greedy_roster(m: RosterModel) -> StartingRoster:
 
     _top_up_minimums(m, states, groups, cover, cost, weights, assign)
     return StartingRoster([st.taken for st in states], dict(served))
+
+
+def _cover_matrix(m: RosterModel, shifts: list) -> np.ndarray:
+    """Expected presence of each candidate shift per interval: 1 on duty, less where a break may fall.
+
+    A break of ``minutes`` placed anywhere in its window takes an agent away from each
+    interval of the window with probability about minutes / window; counting that
+    share makes the greedy staff break windows a little more, so the breaks CP-SAT
+    places later still leave the floors covered.
+    """
+    templates = {t.name: t for t in m.problem.shift_templates}
+    step = m.problem.interval_minutes
+    mat = np.zeros((len(shifts), m.problem.num_intervals), dtype=float)
+    for k, s in enumerate(shifts):
+        mat[k, s.first : s.last] = 1.0
+        for rule in templates[s.template].breaks:
+            a = s.start_utc + dt.timedelta(hours=rule.earliest_after_hours)
+            b = s.start_utc + dt.timedelta(hours=rule.latest_after_hours, minutes=rule.minutes)
+            first, last = grid_span(m.problem, a, b)
+            if last > first:
+                window = (b - a).total_seconds() / 60
+                mat[k, first:last] -= min(1.0, (rule.minutes + step) / window)
+    return mat
 
 
 def _top_up_minimums(m, states, groups, cover, cost, weights, assign) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
@@ -125,7 +126,8 @@ def _add_coverage(m: RosterModel) -> None:
                 for t in range(first, last):
                     slots[profile][t].append((-1, var))
             m.model.Add(cp_model.LinearExpr.Sum(chosen) == on_shift)
-        m.break_counts[(site, profile, k)] = (on_shift, options)
+        m.break_counts[(site, profile, k)] = (vs, options)
+    m.on_duty = {profile: per_t for profile, per_t in slots.items() if profile}
     staffed: dict[str, list] = {lang: [[] for _ in range(n)] for lang in m.languages}
     for profile, per_t in slots.items():
         if not profile:
@@ -154,38 +156,58 @@ def break_offsets(rule: BreakRule) -> range:
 
 
 def add_hint(m: RosterModel, start: StartingRoster) -> None:
-    """Hint every decision variable from a starting roster, so CP-SAT can take it whole."""
+    """Hint every decision variable from a starting roster, so CP-SAT can take it whole.
+
+    The starting roster gives the shifts; breaks are staggered round-robin over their
+    allowed offsets, and the agents left on duty are split over languages where
+    floors, then requirements, need them most. Every hinted value is consistent with
+    the model's equalities, so CP-SAT can accept the hint whole when it is feasible.
+    """
     m.model.ClearHints()
-    staffed: dict[tuple[str, int], int] = defaultdict(int)
+    value: dict[int, int] = {}
     for a, taken in enumerate(start.shifts):
         chosen = set(taken)
         for k, v in m.work[a].items():
-            m.model.AddHint(v, k in chosen)
-    for (profile, t), pairs in m.split.items():
-        for lang, var in pairs:
-            m.model.AddHint(var, start.served.get((profile, lang, t), 0))
-    for (profile, lang, t), count in start.served.items():
-        staffed[(lang, t)] += count
+            value[v.Index()] = int(k in chosen)
+    for workers_on_it, options in m.break_counts.values():
+        n = sum(value[v.Index()] for v in workers_on_it)
+        by_rule: dict[int, list[int]] = defaultdict(list)
+        for r, offset in sorted(options):
+            by_rule[r].append(offset)
+        for r, offsets in by_rule.items():
+            for i, offset in enumerate(offsets):
+                value[options[(r, offset)].Index()] = n // len(offsets) + (i < n % len(offsets))
+    on_duty = {
+        profile: [sum(c * value[v.Index()] for c, v in terms) for terms in per_t]
+        for profile, per_t in m.on_duty.items()
+    }
+    n = m.problem.num_intervals
+    floor_left = {lang: m.floors.get(lang, np.zeros(n, dtype=np.int64)).astype(np.int64) for lang in m.languages}
+    req_left = {lang: m.required.get(lang, np.zeros(n, dtype=np.int64)).astype(np.int64) for lang in m.languages}
+    staffed = {lang: np.zeros(n, dtype=np.int64) for lang in m.languages}
+    # single-language profiles first: they have no choice to make
+    for profile in sorted(on_duty, key=len):
+        for t, count in enumerate(on_duty[profile]):
+            count = max(0, int(count))
+            served = dict.fromkeys(profile, 0)
+            for _ in range(count):
+                lang = max(profile, key=lambda x: (floor_left[x][t] > 0, req_left[x][t], -staffed[x][t]))
+                served[lang] += 1
+                staffed[lang][t] += 1
+                floor_left[lang][t] -= 1
+                req_left[lang][t] -= 1
+            if (profile, t) in m.split:
+                for lang, var in m.split[(profile, t)]:
+                    value[var.Index()] = served[lang]
+    for (lang, t), var in (m.floor_slack or {}).items():
+        value[var.Index()] = max(0, int(m.floors[lang][t]) - int(staffed[lang][t]))
     for (lang, t), var in m.under.items():
-        m.model.AddHint(var, max(0, int(m.required[lang][t]) - staffed[(lang, t)]))
+        value[var.Index()] = max(0, int(m.required[lang][t]) - int(staffed[lang][t]))
     for (lang, t), var in m.over.items():
         target = int(m.required[lang][t]) if lang in m.required else 0
-        m.model.AddHint(var, max(0, staffed[(lang, t)] - target))
-    taken = {(a, k) for a, ks in enumerate(start.shifts) for k in ks}
-    site_of = {a: agent.site for a, agent in enumerate(m.agents)}
-    group_size: dict[tuple[str, int], int] = defaultdict(int)
-    for a, k in taken:
-        group_size[(site_of[a], k)] += 1
-    profiles = _profiles(m)
-    per_group: dict[tuple[str, tuple[str, ...], int], int] = defaultdict(int)
-    for a, k in taken:
-        per_group[(site_of[a], profiles[a], k)] += 1
-    for key, (_, options) in m.break_counts.items():
-        firsts: set[int] = set()
-        for r, offset in sorted(options):
-            var = options[(r, offset)]
-            m.model.AddHint(var, per_group.get(key, 0) if r not in firsts else 0)
-            firsts.add(r)
+        value[var.Index()] = max(0, int(staffed[lang][t]) - target)
+    for index, v in value.items():
+        m.model.AddHint(m.model.GetIntVarFromProtoIndex(index), v)
 
 
 def _profiles(m: RosterModel) -> list[tuple[str, ...]]:

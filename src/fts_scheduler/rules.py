@@ -69,10 +69,13 @@ class RosterModel:
     split: dict[tuple[tuple[str, ...], int], list[tuple[str, cp_model.IntVar]]] = field(default_factory=dict)
     under: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
     over: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
-    # breaks: (site, profile, shift index) -> (agents of the profile on it, {(rule index, offset): count})
-    break_counts: dict[tuple[str, tuple[str, ...], int], tuple[cp_model.LinearExprT, dict]] = field(
+    # breaks: (site, profile, shift index) -> (work literals of the profile's agents on it,
+    #         {(rule index, offset): how many of them take that break there})
+    break_counts: dict[tuple[str, tuple[str, ...], int], tuple[list[cp_model.IntVar], dict]] = field(
         default_factory=dict
     )
+    # profile -> interval -> [(coefficient, variable)]: agents of the profile serving then
+    on_duty: dict[tuple[str, ...], list[list[tuple[int, cp_model.IntVar]]]] = field(default_factory=dict)
 
     def shifts_of(self, a: int) -> list[tuple[CandidateShift, cp_model.IntVar]]:
         site_shifts = self.shifts[self.agents[a].site]

@@ -81,13 +81,13 @@ def solve(
     if findings:
         raise _explain(problem, findings, [], time_limit_s=time_limit_s, seed=seed, workers=workers)
 
+    workers = DEFAULT_WORKERS if workers is None else workers
     t0 = time.perf_counter()
     m, penalties = build_model(problem, floors="hard")
     stats = model_stats(m, time.perf_counter() - t0)
     t0 = time.perf_counter()
     add_hint(m, greedy_roster(m))
     stats["hint_s"] = round(time.perf_counter() - t0, 3)
-    workers = DEFAULT_WORKERS if workers is None else workers
     stats["workers"] = workers
     outcome = run(
         m,
