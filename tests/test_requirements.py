@@ -568,3 +568,16 @@ def test_staffing_doc_example_runs_and_prints_what_it_says():
         with contextlib.redirect_stdout(out):
             exec(compile(code, "docs/staffing.md", "exec"), {})
         assert out.getvalue() == expected
+
+
+def test_large_problem_generator_is_seeded_and_valid():
+    from fts_scheduler import datasets
+
+    p = datasets.large_problem(agents=40, sites=8, languages=10, days=7, interval_minutes=15, seed=3)
+    q = datasets.large_problem(agents=40, sites=8, languages=10, days=7, interval_minutes=15, seed=3)
+    assert p == q
+    assert len(p.agents) == 40 and len(p.sites) == 8 and p.num_intervals == 7 * 96
+    assert sum(len(a.languages) > 1 for a in p.agents) > 5  # multilingual agents exist
+    assert {r.language for r in p.requirements} <= {"en", "es", "pt", "fr", "de", "it", "ja", "ko", "zh", "nl"}
+    total = sum(sum(r.agents) for r in p.requirements) / 4  # agent-hours
+    assert total > 0

@@ -31,7 +31,7 @@ from .models import (
 )
 from .requirements import ChannelGoal, problem_from_forecast
 
-__all__ = ["demo_problem", "demo_forecast", "DEMO_GOALS", "DEMO_START", "DEMO_WARM_UP_DAYS"]
+__all__ = ["demo_problem", "demo_forecast", "large_problem", "DEMO_GOALS", "DEMO_START", "DEMO_WARM_UP_DAYS"]
 
 DEMO_START = dt.date(2026, 10, 19)
 
@@ -277,3 +277,128 @@ def demo_problem(
         weights=ObjectiveWeights(fairness=fairness),
     )
 
+
+
+# --------------------------------------------------------------------------- scale
+
+
+# (site, IANA zone, country, currency, USD per unit, hourly cost in site currency,
+#  {language: share of the site's agents who speak it})
+_LARGE_SITES = (
+    ("Manila", "Asia/Manila", "PH", "PHP", 0.0172, 520.0, {"en": 1.0, "es": 0.08, "ja": 0.05, "zh": 0.05, "ko": 0.03}),
+    ("Tokyo", "Asia/Tokyo", "JP", "JPY", 0.0066, 3300.0, {"ja": 1.0, "en": 0.4, "ko": 0.1, "zh": 0.1}),
+    ("Dublin", "Europe/Dublin", "IE", "EUR", 1.08, 22.0, {"en": 1.0, "de": 0.2, "fr": 0.2, "es": 0.15, "it": 0.1, "nl": 0.1}),
+    ("Krakow", "Europe/Warsaw", "PL", "PLN", 0.25, 60.0, {"en": 0.9, "de": 0.35, "fr": 0.2, "it": 0.15, "nl": 0.15, "pl": 0.0}),
+    ("Sao Paulo", "America/Sao_Paulo", "BR", "BRL", 0.18, 60.0, {"pt": 1.0, "es": 0.6, "en": 0.4}),
+    ("Austin", "America/Chicago", "US", "USD", 1.0, 26.0, {"en": 1.0, "es": 0.5}),
+    ("Mexico City", "America/Mexico_City", "MX", "MXN", 0.055, 180.0, {"es": 1.0, "en": 0.6, "pt": 0.05}),
+    ("Seoul", "Asia/Seoul", "KR", "KRW", 0.00072, 30000.0, {"ko": 1.0, "en": 0.5, "ja": 0.15, "zh": 0.15}),
+)
+# (language, region clock, phone peak [contacts per 15 min at 1,000 agents])
+_LARGE_DEMAND = (
+    ("en", "Asia/Manila", 60.0), ("en", "Europe/Dublin", 70.0), ("en", "America/Chicago", 70.0),
+    ("es", "America/Mexico_City", 45.0), ("es", "Europe/Dublin", 10.0),
+    ("pt", "America/Sao_Paulo", 30.0), ("fr", "Europe/Dublin", 12.0), ("de", "Europe/Berlin", 14.0),
+    ("it", "Europe/Rome", 6.0), ("nl", "Europe/Amsterdam", 5.0), ("ja", "Asia/Tokyo", 25.0),
+    ("ko", "Asia/Seoul", 22.0), ("zh", "Asia/Shanghai", 10.0),
+)
+
+
+def large_problem(
+    agents: int = 1000,
+    sites: int = 8,
+    languages: int = 10,
+    days: int = 28,
+    interval_minutes: int = 15,
+    seed: int = 0,
+) -> Problem:
+    """A follow-the-sun operation of realistic size, for benchmarks (seeded).
+
+    Up to 8 sites in Asia, Europe and the Americas with their regional language mixes
+    and multilingual agents, up to 10 languages (``en es pt fr de it ja ko zh nl``,
+    the first ``languages`` of them), a phone forecast with daily bells in each
+    region's local clock and a weekly pattern, staffed by Erlang A at 80/20 with 30 %
+    shrinkage; English and Spanish floors around the clock, the others in their home
+    region's business hours. Volumes scale with ``agents`` so that the requirement
+    stays a similar share of the available hours.
+    """
+    from .requirements import problem_from_forecast
+
+    order = ("en", "es", "pt", "fr", "de", "it", "ja", "ko", "zh", "nl")
+    if not 1 <= languages <= len(order):
+        raise ValueError(f"languages must be 1 to {len(order)}, got {languages}")
+    if not 1 <= sites <= len(_LARGE_SITES):
+        raise ValueError(f"sites must be 1 to {len(_LARGE_SITES)}, got {sites}")
+    wanted = set(order[:languages])
+    rng = np.random.default_rng([seed, 7])
+    specs = _LARGE_SITES[:sites]
+    site_objs = tuple(
+        Site(name=name, timezone=zone, country=country, currency=cur, rules=LabourRules.preset(country)
+             if country in ("PH", "JP", "IE", "BR", "US") else LabourRules())
+        for name, zone, country, cur, _, _, _ in specs
+    )
+    share = np.array([len(mix) for *_, mix in specs], dtype=float)
+    heads = np.maximum(1, np.round(agents * share / share.sum())).astype(int)
+    heads[0] += agents - heads.sum()
+    people: list[Agent] = []
+    for (name, _, _, _, _, cost, mix), count in zip(specs, heads):
+        for i in range(int(count)):
+            langs = [lang for lang, p in mix.items() if lang in wanted and rng.random() < p]
+            if not langs:
+                langs = [next(iter(lang for lang in mix if lang in wanted), "en")]
+            part_time = rng.random() < 0.15
+            people.append(
+                Agent(
+                    id=f"{name[:3].upper()}-{i + 1:04d}",
+                    site=name,
+                    languages=tuple(dict.fromkeys(langs)),
+                    contract=PART_TIME if part_time else FULL_TIME,
+                    hourly_cost=round(cost * (1 + 0.08 * (len(langs) - 1)) * rng.uniform(0.92, 1.08), 2),
+                )
+            )
+    spoken = {lang for a in people for lang in a.languages}
+    n = days * 24 * 60 // interval_minutes
+    utc = pd.date_range(pd.Timestamp(DEMO_START, tz="UTC"), periods=n, freq=f"{interval_minutes}min")
+    scale = agents / 1000 * interval_minutes / 15
+    volume: dict[str, np.ndarray] = {}
+    for lang, zone, peak in _LARGE_DEMAND:
+        if lang not in spoken:
+            continue
+        local = utc.tz_convert(zone)
+        hour = local.hour + local.minute / 60
+        bell = np.where((hour >= 8) & (hour < 20), np.sin(np.pi * (hour - 8) / 12) ** 0.7, 0.0)
+        volume[lang] = volume.get(lang, 0.0) + peak * scale * bell * _WEEKDAY_FACTOR[local.day_of_week]
+    forecast = pd.concat(
+        [
+            pd.DataFrame({"interval_start_utc": utc, "language": lang, "channel": "phone",
+                          "volume": v * rng.uniform(0.9, 1.1, size=n), "aht_s": 360.0})
+            for lang, v in sorted(volume.items())
+        ],
+        ignore_index=True,
+    )
+    home = {"pt": "Sao Paulo", "fr": "Dublin", "de": "Krakow", "it": "Dublin", "nl": "Dublin", "ja": "Tokyo",
+            "ko": "Seoul", "zh": "Manila"}
+    names = {s.name for s in site_objs}
+    floors = [LanguageFloor(language="en", agents=2)] if "en" in spoken else []
+    if "es" in spoken:
+        floors.append(LanguageFloor(language="es", agents=1))
+    for lang, site in home.items():
+        if lang in spoken and site in names:
+            floors.append(LanguageFloor(language=lang, agents=1, site=site, start=dt.time(9), end=dt.time(17),
+                                        weekdays=(0, 1, 2, 3, 4)))
+    goal = ChannelGoal(channel="phone", target_s=20, service_level=0.8, patience_s=180, shrinkage=0.3,
+                       max_occupancy=0.9)
+    return problem_from_forecast(
+        forecast,
+        (goal,),
+        name=f"large-{agents}a-{sites}s-{languages}l-{days}d-seed{seed}",
+        sites=site_objs,
+        agents=tuple(people),
+        shift_templates=_TEMPLATES,
+        floors=tuple(floors),
+        start_date=DEMO_START,
+        days=days,
+        interval_minutes=interval_minutes,
+        reporting_currency="USD",
+        exchange_rates={cur: rate for _, _, _, cur, rate, _, _ in specs if cur != "USD"},
+    )
