@@ -128,6 +128,7 @@ def _add_coverage(m: RosterModel) -> None:
             m.model.Add(cp_model.LinearExpr.Sum(chosen) == on_shift)
         m.break_counts[(site, profile, k)] = (vs, options)
     m.on_duty = {profile: per_t for profile, per_t in slots.items() if profile}
+    demand = _demand(m)
     staffed: dict[str, list] = {lang: [[] for _ in range(n)] for lang in m.languages}
     for profile, per_t in slots.items():
         if not profile:
@@ -136,8 +137,9 @@ def _add_coverage(m: RosterModel) -> None:
             if not terms:
                 continue
             count = cp_model.LinearExpr.WeightedSum([v for _, v in terms], [c for c, _ in terms])
-            if len(profile) == 1:
-                staffed[profile[0]][t].append(count)
+            sole = _sole_language(profile, t, demand)
+            if sole is not None:
+                staffed[sole][t].append(count)
                 continue
             cap = min(sum(1 for c, _ in terms if c > 0), profile_size[profile])
             split = [m.model.NewIntVar(0, cap, f"serve({'+'.join(profile)},{lang},{t})") for lang in profile]
@@ -148,6 +150,26 @@ def _add_coverage(m: RosterModel) -> None:
     m.staffed = {
         lang: [cp_model.LinearExpr.Sum(terms) if terms else 0 for terms in per_t] for lang, per_t in staffed.items()
     }
+
+
+def _demand(m: RosterModel) -> dict[str, np.ndarray]:
+    """Per language, the intervals with a floor or a requirement."""
+    zeros = np.zeros(m.problem.num_intervals, dtype=np.int64)
+    return {lang: (m.floors.get(lang, zeros) > 0) | (m.required.get(lang, zeros) > 0) for lang in m.languages}
+
+
+def _sole_language(profile: tuple[str, ...], t: int, demand: dict[str, np.ndarray]) -> str | None:
+    """The language a profile's agents serve in interval ``t`` when there is nothing to choose.
+
+    With at most one of its languages in demand, serving that one (or the first, if
+    none) is optimal: surplus costs the same over-staffing whichever language holds it.
+    """
+    if len(profile) == 1:
+        return profile[0]
+    wanted = [lang for lang in profile if demand[lang][t]]
+    if len(wanted) <= 1:
+        return wanted[0] if wanted else profile[0]
+    return None
 
 
 def break_offsets(rule: BreakRule) -> range:
@@ -186,12 +208,15 @@ def add_hint(m: RosterModel, start: StartingRoster) -> None:
     req_left = {lang: m.required.get(lang, np.zeros(n, dtype=np.int64)).astype(np.int64) for lang in m.languages}
     staffed = {lang: np.zeros(n, dtype=np.int64) for lang in m.languages}
     # single-language profiles first: they have no choice to make
+    demand = _demand(m)
     for profile in sorted(on_duty, key=len):
         for t, count in enumerate(on_duty[profile]):
             count = max(0, int(count))
             served = dict.fromkeys(profile, 0)
+            sole = _sole_language(profile, t, demand)
+            choices = profile if sole is None else (sole,)
             for _ in range(count):
-                lang = max(profile, key=lambda x: (floor_left[x][t] > 0, req_left[x][t], -staffed[x][t]))
+                lang = max(choices, key=lambda x: (floor_left[x][t] > 0, req_left[x][t], -staffed[x][t]))
                 served[lang] += 1
                 staffed[lang][t] += 1
                 floor_left[lang][t] -= 1
