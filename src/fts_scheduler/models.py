@@ -95,7 +95,8 @@ CurrencyCode = Annotated[str, AfterValidator(_check_currency)]
 CountryCode = Annotated[str, AfterValidator(_check_country)]
 LanguageCode = Annotated[str, AfterValidator(_check_language)]
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+# allow_inf_nan=False: "Infinity" hours or costs would pass ge=0 and poison the model.
+_FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- sites
@@ -483,8 +484,10 @@ class ShiftTemplate(BaseModel):
 
     @model_validator(mode="after")
     def _naive_start(self) -> ShiftTemplate:
-        if self.start.tzinfo is not None:
-            raise ValueError(f"start must be a local clock time without zone, got {self.start}")
+        for name in ("start", "latest_start"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is not None:
+                raise ValueError(f"{name} must be a local clock time without zone, got {value}")
         if self.latest_start is not None and self.latest_start < self.start:
             raise ValueError(f"latest_start={self.latest_start} is before start={self.start}")
         for b in self.breaks:
@@ -649,6 +652,9 @@ class Problem(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Problem:
+        # the candidate dates reach one day either side of the horizon
+        if not dt.date(1900, 1, 2) <= self.start_date <= dt.date(9000, 1, 1):
+            raise ValueError(f"start_date {self.start_date} is outside the supported range 1900-01-02 .. 9000-01-01")
         errors: list[str] = []
         if (24 * 60) % self.interval_minutes:
             errors.append(f"interval_minutes={self.interval_minutes} does not divide a day of 1440 minutes")

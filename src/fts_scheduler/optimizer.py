@@ -116,6 +116,8 @@ def _add_coverage(m: RosterModel) -> None:
         for r, rule in enumerate(templates[s.template].breaks):
             chosen = []
             for offset in break_offsets(rule):
+                if offset + rule.minutes > s.minutes:
+                    continue  # a short DST-day shift ends before this break would
                 var = m.model.NewIntVar(0, len(vs), f"breaks({site},{'+'.join(profile)},{k},{r},{offset})")
                 options[(r, offset)] = var
                 chosen.append(var)
@@ -410,7 +412,12 @@ def _read_breaks(m: RosterModel, solver: cp_model.CpSolver, worked: dict) -> pd.
         s = m.shifts[site][k]
         rules = templates[s.template].breaks
         for r, rule in enumerate(rules):
-            slots = [off for off in break_offsets(rule) for _ in range(int(solver.Value(options[(r, off)])))]
+            slots = [
+                off
+                for off in break_offsets(rule)
+                if (r, off) in options
+                for _ in range(int(solver.Value(options[(r, off)])))
+            ]
             for a, offset in zip(agents, slots):
                 b0 = s.start_utc + dt.timedelta(minutes=offset)
                 rows.append(

@@ -66,27 +66,91 @@ class Roster:
     objective_terms: dict[str, float] = field(default_factory=dict)
     stats: dict[str, float] = field(default_factory=dict)
 
-    def summary(self) -> str:
-        """A few lines for humans: status, cost, staffing against requirement."""
+    def _headline(self) -> dict[str, float]:
+        """The figures :meth:`summary` and the notebook view lead with.
+
+        Keys: ``shifts``, ``agents`` (with a shift), ``paid_hours`` [h],
+        ``labour_cost`` [currency] (the objective's labour and overtime terms), ``floors_met``
+        (1.0 if every floor holds in every interval), ``under_staffed`` and
+        ``over_staffed`` [agent-h against the requirement],
+        ``intervals_meeting_requirement`` [share of interval-languages with a
+        requirement staffed to it], ``worst_gap`` [agents, most negative
+        staffed - required, 0 if never short].
+        """
         a, c = self.assignments, self.coverage
         step_h = _step_hours(c)
-        short = (c["required"] - c["staffed"]).clip(lower=0).sum() * step_h
-        over = (c["staffed"] - c["required"]).clip(lower=0).sum() * step_h
-        floor_ok = bool((c["staffed"] >= c["floor"]).all())
+        gap = c["staffed"] - c["required"]
+        demanded = c["required"] > 0
+        return {
+            "shifts": float(len(a)),
+            "agents": float(a["agent_id"].nunique()),
+            "paid_hours": float(a["hours"].sum()),
+            # pay premiums are in "labour_cost"; overtime is its own objective term
+            "labour_cost": float(
+                self.objective_terms.get("labour_cost", float("nan")) + self.objective_terms.get("overtime_premium", 0.0)
+            ),
+            "floors_met": float(bool((c["staffed"] >= c["floor"]).all())),
+            "under_staffed": float((-gap).clip(lower=0).sum() * step_h),
+            "over_staffed": float(gap.clip(lower=0).sum() * step_h),
+            "intervals_meeting_requirement": float((gap[demanded] >= 0).mean()) if demanded.any() else 1.0,
+            "worst_gap": float(min(gap.min(), 0)) if len(gap) else 0.0,
+        }
+
+    def summary(self) -> str:
+        """A few lines for humans: status, cost, staffing against requirement, per site."""
+        a = self.assignments
+        h = self._headline()
         lines = [
             f"Roster: {self.status}  objective {self.objective:,.2f}  bound {self.bound:,.2f}  "
             f"gap {self.gap:.2%}  search {self.runtime_s:.1f} s",
-            f"  {len(a)} shifts, {a['agent_id'].nunique()} agents, {a['hours'].sum():,.1f} paid hours",
-            f"  language floors met in every interval: {'yes' if floor_ok else 'NO'}",
-            f"  under requirement {short:,.1f} agent-h, over {over:,.1f} agent-h",
+            f"  {len(a)} shifts, {a['agent_id'].nunique()} agents, {h['paid_hours']:,.1f} paid hours",
+            f"  language floors met in every interval: {'yes' if h['floors_met'] else 'NO'}",
+            f"  under requirement {h['under_staffed']:,.1f} agent-h, over {h['over_staffed']:,.1f} agent-h; "
+            f"requirement met in {h['intervals_meeting_requirement']:.1%} of interval-languages "
+            f"(worst {h['worst_gap']:+.0f} agents)",
         ]
         for name, value in self.objective_terms.items():
             lines.append(f"  {name:<22} {value:>14,.2f}")
-        if len(a):
-            per_site = a.groupby("site")["hours"].agg(["count", "sum"])
-            for site, row in per_site.iterrows():
-                lines.append(f"  {site:<12} {int(row['count']):>5} shifts {row['sum']:>9,.1f} h")
+        for site, row in self._per_site().iterrows():
+            lines.append(f"  {site:<12} {int(row['shifts']):>5} shifts {row['hours']:>9,.1f} h")
         return "\n".join(lines)
+
+    def _per_site(self) -> pd.DataFrame:
+        a = self.assignments
+        if not len(a):
+            return pd.DataFrame({"shifts": [], "agents": [], "hours": []})
+        return a.groupby("site").agg(
+            shifts=("agent_id", "size"), agents=("agent_id", "nunique"), hours=("hours", "sum")
+        )
+
+    def _repr_html_(self) -> str:
+        """Headline figures as an HTML table, for notebooks."""
+        from html import escape
+
+        h = self._headline()
+        cells = [
+            ("status", self.status),
+            ("objective", f"{self.objective:,.2f}"),
+            ("gap to bound", f"{self.gap:.2%}"),
+            ("search", f"{self.runtime_s:.1f} s"),
+            ("shifts / agents", f"{int(h['shifts'])} / {int(h['agents'])}"),
+            ("paid hours", f"{h['paid_hours']:,.1f}"),
+            ("labour cost", f"{h['labour_cost']:,.2f}"),
+            ("language floors met", "yes" if h["floors_met"] else "NO"),
+            ("under / over requirement", f"{h['under_staffed']:,.1f} / {h['over_staffed']:,.1f} agent-h"),
+            ("requirement met", f"{h['intervals_meeting_requirement']:.1%} of interval-languages"),
+        ]
+        rows = "".join(f"<tr><th style='text-align:left'>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in cells)
+        site_rows = "".join(
+            f"<tr><td>{escape(str(site))}</td><td>{int(r['shifts'])}</td><td>{int(r['agents'])}</td>"
+            f"<td>{r['hours']:,.1f}</td></tr>"
+            for site, r in self._per_site().iterrows()
+        )
+        return (
+            f"<div><strong>Roster</strong><table>{rows}</table>"
+            "<table><tr><th>site</th><th>shifts</th><th>agents</th><th>paid hours</th></tr>"
+            f"{site_rows}</table></div>"
+        )
 
     def __str__(self) -> str:
         return self.summary()
