@@ -21,6 +21,8 @@ MODULES = (
     ("fts_scheduler", "The package: models, solve, validate, the roster."),
     ("fts_scheduler.requirements", "From a contact forecast to required agents."),
     ("fts_scheduler.erlang", "Erlang B, C and A numerics."),
+    ("fts_scheduler.replanning", "Re-planning a published roster mid-horizon."),
+    ("fts_scheduler.parallel", "Many scenarios on any concurrent.futures executor (local processes or Dask)."),
     ("fts_scheduler.reports", "Key figures of a roster as DataFrames."),
     ("fts_scheduler.plots", "Charts (matplotlib), each taking ax=None and returning the axes."),
     ("fts_scheduler.exports", "CSV, Excel, iCalendar, JSON and PNG."),

@@ -29,6 +29,8 @@ from .models import (
     ShiftTemplate,
     Site,
 )
+from .parallel import ScenarioResult, solve_many
+from .replanning import ReplanWarning, replan
 from .requirements import ChannelGoal, problem_from_forecast, requirements_by_language, requirements_from_forecast
 from .roster import Roster
 from .solver import solve
@@ -51,16 +53,20 @@ __all__ = [
     "Preference",
     "Problem",
     "Requirement",
+    "ReplanWarning",
     "Roster",
+    "ScenarioResult",
     "ShiftDemand",
     "ShiftTemplate",
     "Site",
     "Violation",
     "datasets",
     "problem_from_forecast",
+    "replan",
     "requirements_by_language",
     "requirements_from_forecast",
     "solve",
+    "solve_many",
     "validate",
 ]
 

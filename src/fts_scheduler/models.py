@@ -72,6 +72,14 @@ def _iana_zones() -> set[str]:
 _ZONES: set[str] | None = None
 
 
+def _naive_times(model: BaseModel, *names: str) -> None:
+    """Local clock times carry no zone: the site's IANA zone gives them one."""
+    for name in names:
+        value = getattr(model, name)
+        if value is not None and value.tzinfo is not None:
+            raise ValueError(f"{name} must be a local clock time without zone, got {value}")
+
+
 def _check_country(value: str) -> str:
     if pycountry.countries.get(alpha_2=value) is None or len(value) != 2 or not value.isupper():
         raise ValueError(f"country {value!r} is not an ISO 3166-1 alpha-2 code (for example 'IE')")
@@ -120,6 +128,11 @@ class NightRules(BaseModel):
     rest_after_hours: float | None = Field(
         None, ge=0, le=96, description="Minimum rest after the last night of a run of nights [h]."
     )
+
+    @model_validator(mode="after")
+    def _naive(self) -> NightRules:
+        _naive_times(self, "start", "end")
+        return self
 
 
 class LabourRules(BaseModel):
@@ -484,10 +497,7 @@ class ShiftTemplate(BaseModel):
 
     @model_validator(mode="after")
     def _naive_start(self) -> ShiftTemplate:
-        for name in ("start", "latest_start"):
-            value = getattr(self, name)
-            if value is not None and value.tzinfo is not None:
-                raise ValueError(f"{name} must be a local clock time without zone, got {value}")
+        _naive_times(self, "start", "latest_start")
         if self.latest_start is not None and self.latest_start < self.start:
             raise ValueError(f"latest_start={self.latest_start} is before start={self.start}")
         for b in self.breaks:
@@ -540,6 +550,7 @@ class LanguageFloor(BaseModel):
 
     @model_validator(mode="after")
     def _window_complete(self) -> LanguageFloor:
+        _naive_times(self, "start", "end")
         given = (self.site is not None, self.start is not None, self.end is not None)
         if any(given) and not all(given):
             raise ValueError(
