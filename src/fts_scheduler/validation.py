@@ -1027,45 +1027,41 @@ _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"
 
 def check_opening_hours(problem: Problem, rows: list[_Shift]) -> list[Violation]:
     """With opening hours, each shift lies inside one window of its local start weekday (local clock)."""
-    out = []
-    for r in rows:
-        if not r.home.opening_hours:
-            continue
-        windows = [(w.weekday, w.open, w.close) for w in r.home.opening_hours]
-        if not _inside_window(r, windows):
-            end = r.naive_start + dt.timedelta(hours=r.clock_hours)
-            out.append(
-                Violation(
-                    "opening_hours",
-                    f"{r.agent_id}: {r.shift} on {_DAY_NAMES[r.day.weekday()]} {r.day} runs "
-                    f"{r.naive_start:%H:%M}-{end:%H:%M} local ({_h(r.clock_hours)} h); {r.home.name} is "
-                    f"{_window_text(windows, r.day.weekday())} that day",
-                    r.agent_id,
-                    r.day,
-                )
-            )
-    return out
+    return _check_windows(
+        rows,
+        "opening_hours",
+        lambda r: [(w.weekday, w.open, w.close) for w in r.home.opening_hours],
+        lambda r, text: f"{r.home.name} is {text} that day",
+    )
 
 
 def check_availability(problem: Problem, rows: list[_Shift]) -> list[Violation]:
     """With availability windows, each shift lies inside one window of its local start weekday."""
+    return _check_windows(
+        rows,
+        "availability",
+        lambda r: [(w.weekday, w.start, w.end) for w in r.agent.availability],
+        lambda r, text: f"the agent is {text.replace('open', 'available')} that day",
+    )
+
+
+def _check_windows(rows: list[_Shift], rule: str, windows_of, describe) -> list[Violation]:
     out = []
     for r in rows:
-        if not r.agent.availability:
+        windows = windows_of(r)
+        if not windows or _inside_window(r, windows):
             continue
-        windows = [(w.weekday, w.start, w.end) for w in r.agent.availability]
-        if not _inside_window(r, windows):
-            end = r.naive_start + dt.timedelta(hours=r.clock_hours)
-            out.append(
-                Violation(
-                    "availability",
-                    f"{r.agent_id}: {r.shift} on {_DAY_NAMES[r.day.weekday()]} {r.day} runs "
-                    f"{r.naive_start:%H:%M}-{end:%H:%M} local ({_h(r.clock_hours)} h); the agent is "
-                    f"{_window_text(windows, r.day.weekday()).replace('open', 'available')} that day",
-                    r.agent_id,
-                    r.day,
-                )
+        end = r.naive_start + dt.timedelta(hours=r.clock_hours)
+        out.append(
+            Violation(
+                rule,
+                f"{r.agent_id}: {r.shift} on {_DAY_NAMES[r.day.weekday()]} {r.day} runs "
+                f"{r.naive_start:%H:%M}-{end:%H:%M} local ({_h(r.clock_hours)} h); "
+                + describe(r, _window_text(windows, r.day.weekday())),
+                r.agent_id,
+                r.day,
             )
+        )
     return out
 
 
