@@ -72,6 +72,9 @@ class _AgentState:
         self.night_dates: set[dt.date] = set()
         self.taken: list[int] = []
         self.zone = site.zone
+        self.first = m.problem.start_date
+        self.last = self.first + dt.timedelta(days=m.problem.days - 1)
+        self.weekends: set[dt.date] = set()
         self.weeks = {monday.isocalendar()[:2]: monday for monday, _ in m.full_weeks()}
         # only the shifts the model made variables for (the shift filters passed)
         self.mask = np.array([k in m.work[a] for k in range(len(self.shifts))], dtype=bool)
@@ -86,6 +89,8 @@ class _AgentState:
         self.week_shifts[week] += 1
         self.per_template[s.template] += 1
         self.total_minutes += s.minutes
+        if s.weekend and self.first <= s.local_date <= self.last:
+            self.weekends.add(self._weekend_of(s.local_date))
         if s.night:
             self.week_nights[week] += 1
             self.night_dates.add(s.local_date)
@@ -106,6 +111,9 @@ class _AgentState:
             return False
         if self._run(self.dates, s.local_date) > self.limit:
             return False
+        if c.max_weekends is not None and s.weekend and self._weekend_of(s.local_date) not in self.weekends:
+            if len(self.weekends) >= c.max_weekends and self.first <= s.local_date <= self.last:
+                return False
         for k in self.taken:
             t = self.shifts[k]
             if t.start_utc < s.end_utc + self.rest and s.start_utc < t.end_utc + self.rest:
@@ -123,6 +131,12 @@ class _AgentState:
         if night.rest_after_hours is not None and not self._night_rest_ok(s):
             return False
         return self._weekly_rest_ok(s)
+
+    def _weekend_of(self, day: dt.date) -> dt.date:
+        """First date of the run of weekend days that ``day`` belongs to."""
+        while (day - dt.timedelta(days=1)).weekday() in self.rules.weekend_days and day - dt.timedelta(days=1) >= self.first:
+            day -= dt.timedelta(days=1)
+        return day
 
     @staticmethod
     def _run(dates: set[dt.date], day: dt.date) -> int:
@@ -181,8 +195,14 @@ def greedy_roster(m: RosterModel) -> StartingRoster:
     groups: dict[tuple[str, tuple[int, ...]], list[int]] = defaultdict(list)
     for a, agent in enumerate(m.agents):
         profile = tuple(sorted(li[x] for x in set(agent.languages) if x in li))
-        if profile:
-            groups[(agent.site, profile)].append(a)
+        groups[(agent.site, profile)].append(a)
+    demand = _ShiftDemandState(m)
+    by_date: dict[str, dict[dt.date, list[int]]] = {}
+    for site, shifts in m.shifts.items():
+        by_date[site] = defaultdict(list)
+        for k, s in enumerate(shifts):
+            by_date[site][s.local_date].append(k)
+    wishes = [_preference_values(m, a, by_date[ag.site]) for a, ag in enumerate(m.agents)]
     # whole-shift cost with currency and premiums, in objective units
     cost = [np.array([shift_cost(p, ag, s) * COST_SCALE for s in m.shifts[ag.site]]) for ag in m.agents]
 
@@ -193,6 +213,7 @@ def greedy_roster(m: RosterModel) -> StartingRoster:
 
     def assign(a: int, k: int, profile: tuple[int, ...]) -> None:
         states[a].take(k)
+        demand.take(m.agents[a].site, k)
         if not profile:
             return
         s = m.shifts[m.agents[a].site][k]
@@ -211,12 +232,14 @@ def greedy_roster(m: RosterModel) -> StartingRoster:
         w = weights()
         best_value, best_pick = 0.0, None
         for (site, profile), members in groups.items():
-            gain = cover[site] @ w[list(profile)].max(axis=0)
+            gain = demand.value[site].copy()
+            if profile:
+                gain += cover[site] @ w[list(profile)].max(axis=0)
             for a in members:
                 st = states[a]
                 if not st.mask.any():
                     continue
-                value = np.where(st.mask, gain - cost[a], -np.inf)
+                value = np.where(st.mask, gain + wishes[a] - cost[a], -np.inf)
                 k = int(value.argmax())
                 if value[k] > best_value:
                     best_value, best_pick = float(value[k]), (a, k, profile)
@@ -226,6 +249,64 @@ def greedy_roster(m: RosterModel) -> StartingRoster:
 
     _top_up_minimums(m, states, groups, cover, cost, weights, assign)
     return StartingRoster([st.taken for st in states], dict(served))
+
+
+class _ShiftDemandState:
+    """What a shift is worth against ``Problem.shift_demands``, kept up to date as shifts are taken.
+
+    ``value[site][k]``: the under-staffing weight while the shift's (template, date)
+    still lacks agents, minus the over-staffing weight once it has enough.
+    """
+
+    def __init__(self, m: RosterModel) -> None:
+        self.left: dict[tuple[str, dt.date, str | None], int] = {}
+        self.under: dict[tuple[str, dt.date, str | None], float] = {}
+        self.over: dict[tuple[str, dt.date, str | None], float] = {}
+        for d in m.problem.shift_demands:
+            key = (d.shift, d.date, d.site)
+            self.left[key] = self.left.get(key, 0) + d.agents
+            self.under[key] = d.under_weight * COST_SCALE
+            self.over[key] = d.over_weight * COST_SCALE
+        self.keys: dict[str, list[list]] = {}
+        self.by_key: dict[tuple, list[tuple[str, int]]] = defaultdict(list)
+        self.value: dict[str, np.ndarray] = {}
+        for site, shifts in m.shifts.items():
+            per_shift = []
+            for k, s in enumerate(shifts):
+                mine = [key for key in ((s.template, s.local_date, site), (s.template, s.local_date, None))
+                        if key in self.left]
+                per_shift.append(mine)
+                for key in mine:
+                    self.by_key[key].append((site, k))
+            self.keys[site] = per_shift
+            self.value[site] = np.array([self._worth(keys) for keys in per_shift], dtype=float)
+
+    def _worth(self, keys: list) -> float:
+        return sum(self.under[key] if self.left[key] > 0 else -self.over[key] for key in keys)
+
+    def take(self, site: str, k: int) -> None:
+        for key in self.keys[site][k]:
+            self.left[key] -= 1
+            for other_site, j in self.by_key[key]:
+                self.value[other_site][j] = self._worth(self.keys[other_site][j])
+
+
+def _preference_values(m: RosterModel, a: int, by_date: dict[dt.date, list[int]]) -> np.ndarray:
+    """Per candidate shift of the agent's site: the preference weight taking it gains (or loses)."""
+    agent = m.agents[a]
+    shifts = m.shifts[agent.site]
+    out = np.zeros(len(shifts))
+    first = m.problem.start_date
+    for pref in agent.preferences:
+        if pref.date is not None:
+            days = [pref.date]
+        else:
+            days = [d for d in (first + dt.timedelta(days=i) for i in range(m.problem.days)) if d.weekday() == pref.weekday]
+        for day in days:
+            for k in by_date.get(day, []):
+                if pref.shift is None or shifts[k].template == pref.shift:
+                    out[k] += (1 if pref.kind == "on" else -1) * pref.weight * COST_SCALE
+    return out
 
 
 def _cover_matrix(m: RosterModel, shifts: list) -> np.ndarray:

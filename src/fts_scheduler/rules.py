@@ -653,7 +653,9 @@ def preferences(m: RosterModel) -> list[Penalty]:
                     terms += [Penalty("preferences", v, weight) for v in vs]
                 else:
                     missed = m.model.NewBoolVar(f"pref_on_missed({agent.id},{day})")
-                    m.model.Add(sum(vs) + missed >= 1)  # vs are exclusive (one shift a day)
+                    # an equality, not >=: the vs are exclusive (one shift a day), and a loose
+                    # slack would let a non-optimal roster report a penalty it does not incur
+                    m.model.Add(sum(vs) + missed == 1)
                     terms.append(Penalty("preferences", missed, weight))
     return terms
 
