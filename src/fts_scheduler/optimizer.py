@@ -28,7 +28,16 @@ from .roster import ASSIGNMENT_COLUMNS, BREAK_COLUMNS, COVERAGE_COLUMNS, Roster
 from .rules import COST_SCALE, HARD_RULES, SOFT_RULES, Penalty, RosterModel, shift_allowed, shift_cost
 from .timegrid import candidate_shifts, floor_matrix, grid_span, requirement_matrix
 
-__all__ = ["build_model", "run", "add_hint", "extract_roster", "SolveOutcome", "Progress", "FloorMode"]
+__all__ = [
+    "build_model",
+    "run",
+    "add_hint",
+    "complete_hint",
+    "extract_roster",
+    "SolveOutcome",
+    "Progress",
+    "FloorMode",
+]
 
 FloorMode = Literal["hard", "assumptions", "soft"]
 
@@ -235,6 +244,33 @@ def add_hint(m: RosterModel, start: StartingRoster) -> None:
         value[var.Index()] = max(0, int(staffed[lang][t]) - target)
     for index, v in value.items():
         m.model.AddHint(m.model.GetIntVarFromProtoIndex(index), v)
+
+
+def complete_hint(m: RosterModel, start: StartingRoster, *, time_limit_s: float, seed: int, workers: int) -> bool:
+    """Hint a whole, feasible solution built around the starting roster's shifts, if one exists.
+
+    With the shifts fixed, what is left (where breaks fall, who serves which language)
+    is a small feasibility problem that CP-SAT settles in a second or two, where the
+    round-robin guess of :func:`add_hint` often leaves a floor short during a break.
+    A feasible complete hint is taken as CP-SAT's first roster at once. Returns False
+    (and leaves the hints untouched) when the shifts admit no feasible completion.
+    """
+    fixed = m.model.clone()
+    fixed.ClearObjective()
+    for a, taken in enumerate(start.shifts):
+        chosen = set(taken)
+        for k, v in m.work[a].items():
+            fixed.Add(fixed.GetBoolVarFromProtoIndex(v.Index()) == int(k in chosen))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit_s)
+    solver.parameters.random_seed = int(seed)
+    solver.parameters.num_workers = int(workers)
+    if solver.Solve(fixed) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    m.model.ClearHints()
+    for i in range(len(m.model.Proto().variables)):
+        m.model.AddHint(m.model.GetIntVarFromProtoIndex(i), solver.Value(fixed.GetIntVarFromProtoIndex(i)))
+    return True
 
 
 def _profiles(m: RosterModel) -> list[tuple[str, ...]]:

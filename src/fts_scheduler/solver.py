@@ -19,7 +19,7 @@ from .explain import (
 )
 from .models import Problem
 from .heuristic import greedy_roster
-from .optimizer import Callback, add_hint, build_model, extract_roster, model_stats, run, utc_day
+from .optimizer import Callback, add_hint, build_model, complete_hint, extract_roster, model_stats, run, utc_day
 from .roster import Roster
 
 __all__ = ["solve", "DEFAULT_WORKERS"]
@@ -86,7 +86,10 @@ def solve(
     m, penalties = build_model(problem, floors="hard")
     stats = model_stats(m, time.perf_counter() - t0)
     t0 = time.perf_counter()
-    add_hint(m, greedy_roster(m))
+    start = greedy_roster(m)
+    hint_limit = min(10.0, 0.2 * time_limit_s)
+    if not complete_hint(m, start, time_limit_s=hint_limit, seed=seed, workers=workers):
+        add_hint(m, start)  # a partial guess CP-SAT repairs
     stats["hint_s"] = round(time.perf_counter() - t0, 3)
     stats["workers"] = workers
     outcome = run(
