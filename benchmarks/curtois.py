@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     best = load_best_known(args.instances_dir / "best_known.csv")
     args.out.mkdir(parents=True, exist_ok=True)
     cores = os.cpu_count()
-    header = f"| instance | objective | best known | gap % | CP-SAT bound | time s | status | cores |"
+    header = "| instance | objective | best known | gap % | CP-SAT bound | time s | status | cores |"
     print(header)
     print("|---|---:|---:|---:|---:|---:|---|---:|")
     total_gap = 0.0
