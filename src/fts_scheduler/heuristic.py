@@ -17,10 +17,12 @@ dates) are kept by masking; floors are not guaranteed (that is CP-SAT's job).
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from .rules import COST_SCALE, RosterModel, shift_cost
 from .timegrid import grid_span
@@ -76,6 +78,25 @@ class _AgentState:
         self.last = self.first + dt.timedelta(days=m.problem.days - 1)
         self.weekends: set[dt.date] = set()
         self.weeks = {monday.isocalendar()[:2]: monday for monday, _ in m.full_weeks()}
+        self.taken_on: dict[int, list[int]] = defaultdict(list)  # by date ordinal
+        # A new shift can only change what shifts within ``reach`` days of it may do
+        # (same week, consecutive runs, rest, nights); caps over the whole horizon
+        # (hours, per template, weekends) are re-applied to all shifts at once.
+        longest = max((x.minutes for x in self.shifts), default=0) / 60
+        night = rules.night
+        self.near = 2 + int((rules.min_rest_hours + longest + (night.rest_after_hours or 0)) // 24)
+        self.reach = max(self.limit + 1, 7, (night.max_consecutive or 0) + 1, self.near)
+        self.ordinal = np.array([x.local_date.toordinal() for x in self.shifts], dtype=np.int64)
+        self.minutes_arr = np.array([x.minutes for x in self.shifts], dtype=np.int64)
+        self.template_arr = np.array([x.template for x in self.shifts], dtype=object)
+        inside = (self.ordinal >= self.first.toordinal()) & (self.ordinal <= self.last.toordinal())
+        self.weekend_arr = np.array([x.weekend for x in self.shifts], dtype=bool) & inside
+        # which weekend (ordinal of its first day) a shift falls on, -1 for none
+        self.weekend_key = np.array(
+            [self._weekend_of(x.local_date).toordinal() if w else -1 for x, w in zip(self.shifts, self.weekend_arr)],
+            dtype=np.int64,
+        )
+        self.on_worked_weekend = np.zeros(len(self.shifts), dtype=bool)
         # only the shifts the model made variables for (the shift filters passed)
         self.mask = np.array([k in m.work[a] for k in range(len(self.shifts))], dtype=bool)
         self.mask &= np.array([self.allows(s) for s in self.shifts], dtype=bool)
@@ -84,19 +105,41 @@ class _AgentState:
         s = self.shifts[k]
         week = s.local_date.isocalendar()[:2]
         self.taken.append(k)
+        self.taken_on[s.local_date.toordinal()].append(k)
         self.dates.add(s.local_date)
         self.week_minutes[week] += s.minutes
         self.week_shifts[week] += 1
         self.per_template[s.template] += 1
         self.total_minutes += s.minutes
         if s.weekend and self.first <= s.local_date <= self.last:
-            self.weekends.add(self._weekend_of(s.local_date))
+            weekend = self._weekend_of(s.local_date)
+            if weekend not in self.weekends:
+                self.weekends.add(weekend)
+                self.on_worked_weekend |= self.weekend_key == weekend.toordinal()
         if s.night:
             self.week_nights[week] += 1
             self.night_dates.add(s.local_date)
-        for j in np.flatnonzero(self.mask):
+        c = self.contract
+        if c.max_horizon_hours is not None:
+            self.mask &= self.total_minutes + self.minutes_arr <= c.max_horizon_hours * 60
+        most = c.max_shifts_by_template.get(s.template)
+        if most is not None and self.per_template[s.template] >= most:
+            self.mask &= self.template_arr != s.template
+        if c.max_weekends is not None and len(self.weekends) >= c.max_weekends:
+            self.mask &= ~(self.weekend_arr & ~self.on_worked_weekend)
+        d = s.local_date.toordinal()
+        near = self.mask & (np.abs(self.ordinal - d) <= self.reach)
+        for j in np.flatnonzero(near):
             if not self.allows(self.shifts[j]):
                 self.mask[j] = False
+
+    def _taken_near(self, day: dt.date) -> list[int]:
+        d = day.toordinal()
+        out: list[int] = []
+        for key in range(d - self.near, d + self.near + 1):
+            if key in self.taken_on:
+                out += self.taken_on[key]
+        return out
 
     def allows(self, s) -> bool:
         week = s.local_date.isocalendar()[:2]
@@ -114,7 +157,7 @@ class _AgentState:
         if c.max_weekends is not None and s.weekend and self._weekend_of(s.local_date) not in self.weekends:
             if len(self.weekends) >= c.max_weekends and self.first <= s.local_date <= self.last:
                 return False
-        for k in self.taken:
+        for k in self._taken_near(s.local_date):
             t = self.shifts[k]
             if t.start_utc < s.end_utc + self.rest and s.start_utc < t.end_utc + self.rest:
                 return False
@@ -151,7 +194,7 @@ class _AgentState:
 
     def _night_rest_ok(self, s) -> bool:
         rest = dt.timedelta(hours=self.rules.night.rest_after_hours)
-        spans = sorted([self.shifts[k] for k in self.taken] + [s], key=lambda x: x.start_utc)
+        spans = sorted([self.shifts[k] for k in self._taken_near(s.local_date)] + [s], key=lambda x: x.start_utc)
         for a, b in zip(spans, spans[1:]):
             run_goes_on = b.night and b.local_date == a.local_date + dt.timedelta(days=1)
             if a.night and not run_goes_on and b.start_utc < a.end_utc + rest:
@@ -165,9 +208,9 @@ class _AgentState:
             return True
         w0 = dt.datetime.combine(monday, dt.time(0), tzinfo=self.zone).astimezone(dt.UTC)
         w1 = dt.datetime.combine(monday + dt.timedelta(days=7), dt.time(0), tzinfo=self.zone).astimezone(dt.UTC)
-        spans = sorted(
-            [(x.start_utc, x.end_utc) for x in (self.shifts[k] for k in self.taken)] + [(s.start_utc, s.end_utc)]
-        )
+        d = monday.toordinal()
+        week = [k for key in range(d - 1, d + 8) for k in self.taken_on.get(key, [])]
+        spans = sorted([(x.start_utc, x.end_utc) for x in (self.shifts[k] for k in week)] + [(s.start_utc, s.end_utc)])
         free_from = w0
         for start, end in spans:
             if min(start, w1) - free_from >= dt.timedelta(hours=need):
@@ -220,7 +263,7 @@ def greedy_roster(m: RosterModel) -> StartingRoster:
         w = weights()[list(profile), s.first : s.last]
         best = np.asarray(profile)[w.argmax(axis=0)]
         cols = np.arange(s.first, s.last)
-        share = cover[m.agents[a].site][k, s.first : s.last]
+        share = cover[m.agents[a].site][k, s.first : s.last].toarray().ravel()
         names = tuple(langs[i] for i in profile)
         for lang_i, t in zip(best, cols):
             served[(names, langs[lang_i], int(t))] += 1
@@ -228,24 +271,35 @@ def greedy_roster(m: RosterModel) -> StartingRoster:
         floor_def[best[on_floor], cols[on_floor]] -= share[on_floor]
         req_def[best, cols] -= share
 
-    while True:
-        w = weights()
-        best_value, best_pick = 0.0, None
-        for (site, profile), members in groups.items():
-            gain = demand.value[site].copy()
-            if profile:
-                gain += cover[site] @ w[list(profile)].max(axis=0)
-            for a in members:
-                st = states[a]
-                if not st.mask.any():
-                    continue
-                value = np.where(st.mask, gain + wishes[a] - cost[a], -np.inf)
-                k = int(value.argmax())
-                if value[k] > best_value:
-                    best_value, best_pick = float(value[k]), (a, k, profile)
-        if best_pick is None:
-            break
-        assign(*best_pick)
+    profile_of = {a: profile for (_, profile), members in groups.items() for a in members}
+
+    def best_of(a: int) -> tuple[float, int]:
+        st = states[a]
+        if not st.mask.any():
+            return 0.0, -1
+        site, profile = m.agents[a].site, profile_of[a]
+        gain = demand.value[site].copy()
+        if profile:
+            gain += cover[site] @ weights()[list(profile)].max(axis=0)
+        value = np.where(st.mask, gain + wishes[a] - cost[a], -np.inf)
+        k = int(value.argmax())
+        return float(value[k]), k
+
+    # Lazy greedy: a shift's value only falls as others are taken (deficits shrink,
+    # masks only lose shifts), so an agent's last value bounds its next one; only the
+    # agent on top of the heap is re-valued, which is the same pick as re-valuing all.
+    heap = [(-value, a) for a in range(len(m.agents)) for value, _ in [best_of(a)] if value > 0]
+    heapq.heapify(heap)
+    while heap:
+        _, a = heapq.heappop(heap)
+        value, k = best_of(a)
+        if value <= 0:
+            continue
+        if heap and value < -heap[0][0]:
+            heapq.heappush(heap, (-value, a))
+            continue
+        assign(a, k, profile_of[a])
+        heapq.heappush(heap, (-value, a))
 
     _top_up_minimums(m, states, groups, cover, cost, weights, assign)
     return StartingRoster([st.taken for st in states], dict(served))
@@ -319,17 +373,25 @@ def _cover_matrix(m: RosterModel, shifts: list) -> np.ndarray:
     """
     templates = {t.name: t for t in m.problem.shift_templates}
     step = m.problem.interval_minutes
-    mat = np.zeros((len(shifts), m.problem.num_intervals), dtype=float)
+    rows, cols, vals = [], [], []
     for k, s in enumerate(shifts):
-        mat[k, s.first : s.last] = 1.0
+        row = np.ones(s.last - s.first)
         for rule in templates[s.template].breaks:
             a = s.start_utc + dt.timedelta(hours=rule.earliest_after_hours)
             b = s.start_utc + dt.timedelta(hours=rule.latest_after_hours, minutes=rule.minutes)
             first, last = grid_span(m.problem, a, b)
+            first, last = max(first, s.first), min(last, s.last)
             if last > first:
                 window = (b - a).total_seconds() / 60
-                mat[k, first:last] -= min(1.0, (rule.minutes + step) / window)
-    return mat
+                row[first - s.first : last - s.first] -= min(1.0, (rule.minutes + step) / window)
+        rows.append(np.full(len(row), k))
+        cols.append(np.arange(s.first, s.last))
+        # never negative (overlapping break windows): a shift's worth must only fall as deficits do
+        vals.append(np.clip(row, 0.0, None))
+    shape = (len(shifts), m.problem.num_intervals)
+    if not shifts:
+        return sparse.csr_matrix(shape)
+    return sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape)
 
 
 def _top_up_minimums(m, states, groups, cover, cost, weights, assign) -> None:

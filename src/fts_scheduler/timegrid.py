@@ -13,7 +13,7 @@ autumn fall-back hour) is taken at its first occurrence; one that does not exist
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -52,11 +52,11 @@ class CandidateShift:
     night: bool = False  # at least NightRules.min_hours inside the local night window
     weekend: bool = False  # starts on one of the site's weekend days
     holiday: bool = False  # starts on a public holiday of the site
+    # real length [min]: differs from the template on a DST day (stored: rules read it millions of times)
+    minutes: int = field(init=False)
 
-    @property
-    def minutes(self) -> int:
-        """Real length [min]: differs from the template on a DST day."""
-        return int((self.end_utc - self.start_utc).total_seconds() // 60)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "minutes", int((self.end_utc - self.start_utc).total_seconds() // 60))
 
 
 def candidate_shifts(problem: Problem, site: Site) -> list[CandidateShift]:
