@@ -123,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--instance", default="1-24", help="N, N-M or a comma list")
     ap.add_argument("--time-limit", type=float, default=60.0, help="per instance [s]")
     ap.add_argument("--workers", type=int, default=None, help="CP-SAT workers (default: the library's)")
+    ap.add_argument("--lns-share", type=float, default=None,
+                    help="share of the time limit for the library's LNS (default: the library's)")
     ap.add_argument("--out", type=Path, default=Path("out/curtois"))
     args = ap.parse_args(argv)
     if not args.instances_dir.exists():
@@ -140,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         problem = to_problem(inst)
         try:
-            roster = solve(problem, time_limit_s=args.time_limit, workers=args.workers)
+            extra = {} if args.lns_share is None else {"lns_share": args.lns_share}
+            roster = solve(problem, time_limit_s=args.time_limit, workers=args.workers, **extra)
         except (InfeasibleError, NoRosterError) as exc:
             print(f"| {n} | - | {best.get(n, '-')} | - | - | {time.perf_counter() - t0:.1f} | "
                   f"{type(exc).__name__} | {cores} |")

@@ -19,14 +19,21 @@ from .explain import (
 )
 from .models import Problem
 from .heuristic import greedy_roster
-from .optimizer import Callback, add_hint, build_model, complete_hint, extract_roster, model_stats, run, utc_day
+from .lns import improve, read_back
+from .optimizer import Callback, Progress, add_hint, build_model, complete_hint, extract_roster, model_stats, run, utc_day
 from .roster import Roster
+from .rules import COST_SCALE
 
 __all__ = ["solve", "DEFAULT_WORKERS"]
 
 DEFAULT_WORKERS = 8
 """CP-SAT's full portfolio (LNS, feasibility jump, LP bounds) even on fewer cores:
 on the 2-core reference machine 8 time-sliced workers prove bounds that 2 never reach."""
+
+DEFAULT_LNS_SHARE = 0.5
+"""Share of the time limit for the rostering LNS after the portfolio (see :mod:`fts_scheduler.lns`)."""
+
+LNS_STEP_WORKERS = 1
 
 
 def solve(
@@ -37,6 +44,7 @@ def solve(
     workers: int | None = None,
     callback: Callback | None = None,
     deterministic_time: float | None = None,
+    lns_share: float = DEFAULT_LNS_SHARE,
 ) -> Roster:
     """Solve ``problem`` with CP-SAT and return the cheapest roster found in the time limit.
 
@@ -58,7 +66,14 @@ def solve(
         search and get the best roster so far.
     deterministic_time
         A limit in CP-SAT's deterministic work units instead of (besides) seconds:
-        with ``workers=1`` and a seed, the same roster on every machine.
+        with ``workers=1`` and a seed, the same roster on every machine (the large
+        neighbourhood search is then off: its steps are timed in seconds).
+    lns_share
+        Share of ``time_limit_s`` given to the large neighbourhood search
+        (:mod:`fts_scheduler.lns`) that re-solves a few days or agents at a time
+        around the best roster of CP-SAT's portfolio; 0 gives the whole time to the
+        portfolio. The portfolio hands over only once it has a roster, and the
+        reported bound is the portfolio's.
 
     Ctrl-C during the search stops it (CP-SAT catches SIGINT) and the best roster found
     so far is returned with status ``"FEASIBLE"``; with none found yet,
@@ -92,15 +107,31 @@ def solve(
         add_hint(m, start)  # a partial guess CP-SAT repairs
     stats["hint_s"] = round(time.perf_counter() - t0, 3)
     stats["workers"] = workers
+    if not 0 <= lns_share <= 1:
+        raise ValueError(f"lns_share must be between 0 and 1, got {lns_share}")
+    use_lns = lns_share > 0 and deterministic_time is None
+    t_search = time.perf_counter()
+    user_stop = []
+
+    def relay(progress: Progress) -> bool | None:
+        if callback is not None and callback(progress):
+            user_stop.append(True)
+            return True
+        return None
+
     outcome = run(
         m,
         time_limit_s=time_limit_s,
         seed=seed,
         workers=workers,
-        callback=callback,
+        callback=relay,
         deterministic_time=deterministic_time,
+        hand_over_s=(1 - lns_share) * time_limit_s if use_lns else None,
     )
     stats["interrupted"] = int(outcome.interrupted)
+    left = time_limit_s - (time.perf_counter() - t_search)
+    if use_lns and outcome.status == "FEASIBLE" and not outcome.interrupted and not user_stop and left > 0.5:
+        outcome, stats["lns"] = _improve(m, outcome, left, seed, t_search, relay)
     if outcome.status in ("OPTIMAL", "FEASIBLE"):
         return extract_roster(m, penalties, outcome, stats)
     if outcome.interrupted:
@@ -114,6 +145,43 @@ def solve(
             f"({stats['variables']} variables); raise the limit or simplify the problem"
         )
     raise RuntimeError(f"CP-SAT returned {outcome.status}: the model is malformed (a bug, please report)")
+
+
+def _improve(m, outcome, left: float, seed: int, t_search: float, relay) -> tuple:
+    """Hand the portfolio's roster to the LNS for the time left; the bound stays the portfolio's."""
+    bound = outcome.solver.BestObjectiveBound()
+    start = outcome.solver.ObjectiveValue()
+    solutions = [1]
+
+    def on_improvement(objective: float) -> bool | None:
+        solutions[0] += 1
+        return relay(
+            Progress(
+                elapsed_s=time.perf_counter() - t_search,
+                objective=objective / COST_SCALE,
+                bound=bound / COST_SCALE,
+                solutions=solutions[0],
+            )
+        )
+
+    result = improve(
+        m,
+        list(outcome.solver.ResponseProto().solution),
+        start,
+        time_limit_s=left,
+        seed=seed,
+        workers=LNS_STEP_WORKERS,
+        on_improvement=on_improvement,
+    )
+    runtime = time.perf_counter() - t_search
+    lns_stats = {
+        "start_objective": start / COST_SCALE,
+        "objective": result.objective / COST_SCALE,
+        "steps": result.steps,
+        "improvements": result.improvements,
+        "by_kind": result.by_kind,
+    }
+    return read_back(m, result, bound=bound, runtime_s=runtime), lns_stats
 
 
 def _explain(

@@ -1,0 +1,184 @@
+"""Large neighbourhood search on top of CP-SAT: re-solve a few agents or a few days at a time.
+
+CP-SAT's own portfolio finds a first roster and a bound quickly, but on rosters of
+a few dozen agents over weeks its generic neighbourhoods stall far from the best
+known values. Rostering has natural neighbourhoods: a window of days for everyone
+(shifts move between agents inside it while the rest of each agent's month holds
+the contract totals), a handful of agents for the whole horizon (their schedules
+are rebuilt around everyone else's), or a few agents over a few weeks. Each step
+fixes every other shift of the incumbent roster in the same model, hints the
+incumbent, and lets CP-SAT search the neighbourhood for a short time; a roster at
+least as good replaces the incumbent (equal ones too, to drift along plateaus).
+The neighbourhood grows while CP-SAT proves its steps optimal and shrinks while it
+runs out of time.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from .optimizer import SolveOutcome
+from .rules import RosterModel
+
+__all__ = ["LnsResult", "improve", "read_back"]
+
+
+@dataclass
+class LnsResult:
+    """The best roster the search found, as one value per model variable."""
+
+    values: list[int]
+    objective: float  # in model units (COST_SCALE)
+    steps: int = 0
+    improvements: int = 0
+    by_kind: dict[str, list[int]] = field(default_factory=dict)  # kind -> [steps, improvements]
+    stopped: bool = False  # the callback asked to stop
+    trace: list[tuple[str, int, str, float, float]] = field(default_factory=list)  # kind, freed, status, s, objective
+
+
+KINDS = ("days", "agents", "agents_days")
+
+
+def improve(
+    m: RosterModel,
+    values: list[int],
+    objective: float,
+    *,
+    time_limit_s: float,
+    seed: int,
+    workers: int = 1,
+    on_improvement=None,
+    deterministic: bool = False,
+    step_limit: float | None = None,
+    kinds: tuple[str, ...] = KINDS,
+) -> LnsResult:
+    """Improve the roster ``values`` (one value per variable of ``m.model``) for ``time_limit_s``.
+
+    ``on_improvement(objective)`` is called after each strictly better roster; a true
+    return stops the search. With ``deterministic``, ``time_limit_s`` and
+    ``step_limit`` count CP-SAT's deterministic work units instead of seconds (with
+    one worker the same search on every machine and under any load).
+    """
+    proto = m.model.Proto()
+    rng = random.Random(seed)
+    day_of: dict[int, int] = {}
+    by_agent: list[list[int]] = []
+    for a, agent in enumerate(m.agents):
+        shifts = m.shifts[agent.site]
+        idx = []
+        for k, v in m.work[a].items():
+            i = v.Index()
+            idx.append(i)
+            day_of[i] = shifts[k].local_date.toordinal()
+        by_agent.append(idx)
+    work = [i for idx in by_agent for i in idx]
+    result = LnsResult(list(values), objective)
+    if not work:
+        return result
+    first_day = min(day_of.values())
+    span = max(day_of.values()) - first_day + 1
+    domains = {i: (proto.variables[i].domain[0], proto.variables[i].domain[1]) for i in work}  # booleans
+    if step_limit is None:
+        step_limit = max(0.5, 0.02 * time_limit_s)
+    # neighbourhood size as a share of the roster, per kind, adapted after each step
+    share = dict.fromkeys(kinds, min(1.0, max(0.02, 150 / len(work))))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    spent, t0 = 0.0, time.perf_counter()
+    while True:
+        left = time_limit_s - (spent if deterministic else time.perf_counter() - t0)
+        if left < 0.05 * step_limit:
+            break
+        kind = kinds[result.steps % len(kinds)]
+        free = _neighbourhood(kind, share[kind], rng, by_agent, day_of, first_day, span, len(m.agents))
+        for i in work:
+            if i not in free:
+                v = result.values[i]
+                proto.variables[i].domain[0] = v
+                proto.variables[i].domain[1] = v
+        _hint(proto, result.values)
+        limit = min(left, step_limit)
+        if deterministic:
+            solver.parameters.max_deterministic_time = limit
+        else:
+            solver.parameters.max_time_in_seconds = limit
+        solver.parameters.random_seed = rng.randrange(1 << 30)
+        t_step = time.perf_counter()
+        try:
+            status = solver.Solve(m.model)
+        finally:
+            for i in work:
+                proto.variables[i].domain[0], proto.variables[i].domain[1] = domains[i]
+            _hint(proto, [])
+        spent += solver.ResponseProto().deterministic_time
+        result.steps += 1
+        found = solver.ObjectiveValue() if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else float("nan")
+        result.trace.append((kind, len(free), solver.StatusName(status), time.perf_counter() - t_step, found))
+        counts = result.by_kind.setdefault(kind, [0, 0])
+        counts[0] += 1
+        # each kind keeps its own size: proved optimal in time, look wider; else narrower
+        share[kind] = min(1.0, share[kind] * 1.2) if status == cp_model.OPTIMAL else max(0.005, share[kind] / 1.2)
+        if not found <= result.objective:  # also false for NaN
+            continue
+        better = found < result.objective
+        result.values = list(solver.ResponseProto().solution)
+        result.objective = found
+        if better:
+            result.improvements += 1
+            counts[1] += 1
+            if on_improvement is not None and on_improvement(found):
+                result.stopped = True
+                break
+    return result
+
+
+def _neighbourhood(kind, share, rng, by_agent, day_of, first_day, span, n_agents) -> set[int]:
+    """Shift variables to free: a window of days, some agents, or some agents over some days."""
+    if kind == "days":
+        width = max(1, round(share * span))
+        start = first_day + rng.randrange(max(1, span - width + 1))
+        return {i for idx in by_agent for i in idx if start <= day_of[i] < start + width}
+    if kind == "agents":
+        count = max(1, round(share * n_agents))
+        return {i for a in rng.sample(range(n_agents), min(count, n_agents)) for i in by_agent[a]}
+    # some agents over a window: twice the agents of the window's share
+    count = max(2, round(2 * (share**0.5) * n_agents))
+    width = max(2, round((share**0.5) * span / 2))
+    start = first_day + rng.randrange(max(1, span - width + 1))
+    chosen = rng.sample(range(n_agents), min(count, n_agents))
+    return {i for a in chosen for i in by_agent[a] if start <= day_of[i] < start + width}
+
+
+def _hint(proto, values: list[int]) -> None:
+    proto.solution_hint.vars.clear()
+    proto.solution_hint.values.clear()
+    if values:
+        proto.solution_hint.vars.extend(range(len(values)))
+        proto.solution_hint.values.extend(values)
+
+
+def read_back(m: RosterModel, result: LnsResult, *, bound: float, runtime_s: float) -> SolveOutcome:
+    """The LNS roster as a :class:`SolveOutcome`: the model re-solved with every variable fixed.
+
+    Reading it back through CP-SAT (rather than trusting the values) also re-checks
+    that the roster satisfies every constraint of the model.
+    """
+    fixed = m.model.clone()
+    fixed.clear_hints()
+    proto = fixed.Proto()
+    for i, v in enumerate(result.values):
+        domain = proto.variables[i].domain
+        domain.clear()
+        domain.extend([v, v])
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 60.0
+    status = solver.Solve(fixed)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # pragma: no cover - would be a bug
+        raise RuntimeError(f"the LNS roster does not satisfy the model ({solver.StatusName(status)}): a bug")
+    name = "OPTIMAL" if result.objective <= bound else "FEASIBLE"
+    return SolveOutcome(name, solver, runtime_s, bound=bound)
