@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from .rules import COST_SCALE, RosterModel, shift_cost
+from .rules import COST_SCALE, RosterModel, minimum_weekly_minutes, shift_cost, weekend_runs
 from .timegrid import grid_span
 
-__all__ = ["greedy_roster", "StartingRoster"]
+__all__ = ["greedy_roster", "StartingRoster", "agents_below_minimums"]
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,15 @@ class _AgentState:
             dtype=np.int64,
         )
         self.on_worked_weekend = np.zeros(len(self.shifts), dtype=bool)
+        # weekends that may be worked: the contract's cap and the site's weekends off
+        # (counted over every weekend touched, a little stricter than the rule's complete ones)
+        self.max_weekends = contract.max_weekends
+        if rules.min_weekends_off_per_4_weeks > 0:
+            complete = weekend_runs(self.first, self.last, rules.weekend_days, complete=True)
+            need = rules.min_weekends_off_per_4_weeks * len(complete) // 4
+            if need > 0:
+                allowed = len(complete) - need
+                self.max_weekends = allowed if self.max_weekends is None else min(self.max_weekends, allowed)
         # only the shifts the model made variables for (the shift filters passed)
         self.mask = np.array([k in m.work[a] for k in range(len(self.shifts))], dtype=bool)
         self.mask &= np.array([self.allows(s) for s in self.shifts], dtype=bool)
@@ -125,7 +134,7 @@ class _AgentState:
         most = c.max_shifts_by_template.get(s.template)
         if most is not None and self.per_template[s.template] >= most:
             self.mask &= self.template_arr != s.template
-        if c.max_weekends is not None and len(self.weekends) >= c.max_weekends:
+        if self.max_weekends is not None and len(self.weekends) >= self.max_weekends:
             self.mask &= ~(self.weekend_arr & ~self.on_worked_weekend)
         d = s.local_date.toordinal()
         near = self.mask & (np.abs(self.ordinal - d) <= self.reach)
@@ -154,8 +163,8 @@ class _AgentState:
             return False
         if self._run(self.dates, s.local_date) > self.limit:
             return False
-        if c.max_weekends is not None and s.weekend and self._weekend_of(s.local_date) not in self.weekends:
-            if len(self.weekends) >= c.max_weekends and self.first <= s.local_date <= self.last:
+        if self.max_weekends is not None and s.weekend and self._weekend_of(s.local_date) not in self.weekends:
+            if len(self.weekends) >= self.max_weekends and self.first <= s.local_date <= self.last:
                 return False
         for k in self._taken_near(s.local_date):
             t = self.shifts[k]
@@ -249,8 +258,13 @@ def greedy_roster(m: RosterModel) -> StartingRoster:
     # whole-shift cost with currency and premiums, in objective units
     cost = [np.array([shift_cost(p, ag, s) * COST_SCALE for s in m.shifts[ag.site]]) for ag in m.agents]
 
+    # a floor of a language few agents speak is worth more: those agents serve it first,
+    # not a widely spoken language that others could cover (the greedy cannot undo a pick)
+    speakers = np.array([sum(lang in ag.languages for ag in m.agents) for lang in langs], dtype=float)
+    scarcity = (len(m.agents) / np.maximum(speakers, 1.0)).reshape(len(langs), 1)
+
     def weights() -> np.ndarray:
-        return np.where(floor_def > 0, floor_w, np.where(req_def > 0, under_w, -over_w))
+        return np.where(floor_def > 0, floor_w * scarcity, np.where(req_def > 0, under_w, -over_w))
 
     served: dict[tuple[tuple[str, ...], str, int], int] = defaultdict(int)
 
@@ -418,3 +432,49 @@ def _top_up_minimums(m, states, groups, cover, cost, weights, assign) -> None:
                 gain = cover[site] @ (weights()[list(profile)].max(axis=0) if profile else np.zeros(p.num_intervals))
                 value = np.where(in_week, gain - cost[a], -np.inf)
                 assign(a, int(value.argmax()), profile)
+
+
+def agents_below_minimums(m: RosterModel, start: StartingRoster) -> set[int]:
+    """Agents whose greedy shifts miss a contract minimum the greedy only tops up (hours
+    per week or over the horizon, runs of days on or off): re-plan these first."""
+    p = m.problem
+    first, last = p.start_date, p.start_date + dt.timedelta(days=p.days - 1)
+    weeks = {monday.isocalendar()[:2]: monday for monday, _ in m.full_weeks()}
+    out: set[int] = set()
+    for a, agent in enumerate(m.agents):
+        c = agent.contract
+        shifts = [m.shifts[agent.site][k] for k in start.shifts[a]]
+        per_week: dict[tuple[int, int], int] = defaultdict(int)
+        for s in shifts:
+            per_week[s.local_date.isocalendar()[:2]] += s.minutes
+        if any(per_week[w] < minimum_weekly_minutes(agent, monday) for w, monday in weeks.items()):
+            out.add(a)
+            continue
+        inside = sum(s.minutes for s in shifts if first <= s.local_date <= last)
+        if c.min_horizon_hours is not None and inside < round(c.min_horizon_hours * 60):
+            out.add(a)
+            continue
+        worked = [first + dt.timedelta(days=d) in {s.local_date for s in shifts} for d in range(p.days)]
+        if _short_inner_run(worked, True, c.min_consecutive_days) or _short_inner_run(
+            worked, False, c.min_consecutive_days_off
+        ):
+            out.add(a)
+    return out
+
+
+def _short_inner_run(worked: list[bool], on: bool, minimum: int | None) -> bool:
+    """A run of ``on`` days shorter than ``minimum`` that touches neither end of the horizon."""
+    if not minimum or minimum < 2:
+        return False
+    d, n = 0, len(worked)
+    while d < n:
+        if worked[d] != on:
+            d += 1
+            continue
+        e = d
+        while e < n and worked[e] == on:
+            e += 1
+        if d > 0 and e < n and e - d < minimum:
+            return True
+        d = e
+    return False

@@ -285,7 +285,15 @@ def add_hint(m: RosterModel, start: StartingRoster) -> None:
         m.model.AddHint(m.model.GetIntVarFromProtoIndex(index), v)
 
 
-def complete_hint(m: RosterModel, start: StartingRoster, *, time_limit_s: float, seed: int, workers: int) -> bool:
+def complete_hint(
+    m: RosterModel,
+    start: StartingRoster,
+    *,
+    time_limit_s: float,
+    seed: int,
+    workers: int,
+    free_agents: set[int] = frozenset(),
+) -> bool:
     """Hint a whole, feasible solution built around the starting roster's shifts, if one exists.
 
     With the shifts fixed, what is left (where breaks fall, who serves which language)
@@ -293,13 +301,19 @@ def complete_hint(m: RosterModel, start: StartingRoster, *, time_limit_s: float,
     round-robin guess of :func:`add_hint` often leaves a floor short during a break.
     A feasible complete hint is taken as CP-SAT's first roster at once. Returns False
     (and leaves the hints untouched) when the shifts admit no feasible completion.
+    The shifts of ``free_agents`` are only hinted, not fixed: CP-SAT re-plans them
+    (for agents the greedy left below a contract minimum).
     """
     fixed = m.model.clone()
     fixed.ClearObjective()
     for a, taken in enumerate(start.shifts):
         chosen = set(taken)
         for k, v in m.work[a].items():
-            fixed.Add(fixed.GetBoolVarFromProtoIndex(v.Index()) == int(k in chosen))
+            var = fixed.GetBoolVarFromProtoIndex(v.Index())
+            if a in free_agents:
+                fixed.AddHint(var, int(k in chosen))
+            else:
+                fixed.Add(var == int(k in chosen))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.random_seed = int(seed)

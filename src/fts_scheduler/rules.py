@@ -366,7 +366,7 @@ def max_weekends_worked(m: RosterModel) -> list[Penalty]:
             continue
         days = m.by_local_date(a)
         worked = []
-        for dates in _weekends(first, last, m.rules_of(a).weekend_days, complete=False):
+        for dates in weekend_runs(first, last, m.rules_of(a).weekend_days, complete=False):
             vs = [v for d in dates for v in days.get(d, [])]
             if vs:
                 w = m.model.NewBoolVar(f"weekend({agent.id},{dates[0]})")
@@ -492,7 +492,7 @@ def weekends_off(m: RosterModel) -> list[Penalty]:
         rules = m.rules_of(a)
         if rules.min_weekends_off_per_4_weeks <= 0:
             continue
-        weekends = _weekends(first, last, rules.weekend_days, complete=True)
+        weekends = weekend_runs(first, last, rules.weekend_days, complete=True)
         need = rules.min_weekends_off_per_4_weeks * len(weekends) // 4
         if need <= 0:
             continue
@@ -511,7 +511,7 @@ def weekends_off(m: RosterModel) -> list[Penalty]:
     return []
 
 
-def _weekends(first: dt.date, last: dt.date, weekend_days: tuple[int, ...], *, complete: bool) -> list[list[dt.date]]:
+def weekend_runs(first: dt.date, last: dt.date, weekend_days: tuple[int, ...], *, complete: bool) -> list[list[dt.date]]:
     """Maximal runs of consecutive weekend days: those wholly in [first, last] (``complete``),
     or else their dates inside [first, last] for every run that touches it."""
     runs: list[list[dt.date]] = []

@@ -18,22 +18,40 @@ from .explain import (
     speaker_sites,
 )
 from .models import Problem
-from .heuristic import greedy_roster
+from .heuristic import agents_below_minimums, greedy_roster
 from .lns import improve, read_back
 from .optimizer import Callback, Progress, add_hint, build_model, complete_hint, extract_roster, model_stats, run, utc_day
 from .roster import Roster
 from .rules import COST_SCALE
 
-__all__ = ["solve", "DEFAULT_WORKERS"]
+__all__ = ["solve", "DEFAULT_WORKERS", "default_workers"]
 
 DEFAULT_WORKERS = 8
 """CP-SAT's full portfolio (LNS, feasibility jump, LP bounds) even on fewer cores:
 on the 2-core reference machine 8 time-sliced workers prove bounds that 2 never reach."""
 
+def default_workers(variables: int) -> int:
+    """CP-SAT workers for a model of this many variables: :data:`DEFAULT_WORKERS`, fewer for large models.
+
+    Each worker holds its own copy of the presolved model; on the follow-the-sun
+    benchmark (``benchmarks/scale.py``) 1,000 agents (~550k variables) peaked at
+    5.3 GB with 2 workers and 3.2 GB with 1, and 100 agents (~144k) at 3.1-3.5 GB
+    with 8. The large neighbourhood search that follows needs only one.
+    """
+    if variables <= 150_000:
+        return DEFAULT_WORKERS
+    if variables <= 250_000:
+        return 4
+    if variables <= 400_000:
+        return 2
+    return 1
+
+
 DEFAULT_LNS_SHARE = 0.5
 """Share of the time limit for the rostering LNS after the portfolio (see :mod:`fts_scheduler.lns`)."""
 
 LNS_STEP_WORKERS = 1
+LNS_MAX_VARIABLES = 150_000
 
 
 def solve(
@@ -58,7 +76,8 @@ def solve(
     seed
         CP-SAT random seed; with ``workers=1`` the search is deterministic.
     workers
-        CP-SAT search workers; ``None`` means :data:`DEFAULT_WORKERS` (8). With
+        CP-SAT search workers; ``None`` means :func:`default_workers` of the model's
+        size (8 up to 150,000 variables, fewer above, to bound memory). With
         ``workers=1`` and a seed the search is deterministic.
     callback
         Called with a :class:`~fts_scheduler.optimizer.Progress` (elapsed time,
@@ -73,7 +92,8 @@ def solve(
         (:mod:`fts_scheduler.lns`) that re-solves a few days or agents at a time
         around the best roster of CP-SAT's portfolio; 0 gives the whole time to the
         portfolio. The portfolio hands over only once it has a roster, and the
-        reported bound is the portfolio's.
+        reported bound is the portfolio's. Models above 150,000 variables skip the
+        LNS (each of its steps presolves the whole model again).
 
     Ctrl-C during the search stops it (CP-SAT catches SIGINT) and the best roster found
     so far is returned with status ``"FEASIBLE"``; with none found yet,
@@ -96,20 +116,32 @@ def solve(
     if findings:
         raise _explain(problem, findings, [], time_limit_s=time_limit_s, seed=seed, workers=workers)
 
-    workers = DEFAULT_WORKERS if workers is None else workers
     t0 = time.perf_counter()
     m, penalties = build_model(problem, floors="hard")
     stats = model_stats(m, time.perf_counter() - t0)
+    workers = default_workers(stats["variables"]) if workers is None else workers
     t0 = time.perf_counter()
     start = greedy_roster(m)
-    hint_limit = min(10.0, 0.2 * time_limit_s)
-    if not complete_hint(m, start, time_limit_s=hint_limit, seed=seed, workers=workers):
+    hint_limit = min(30.0, 0.2 * time_limit_s)
+    complete = complete_hint(m, start, time_limit_s=hint_limit, seed=seed, workers=workers)
+    if not complete:
+        # the greedy tops contract minimums up only where a shift still fits: let CP-SAT
+        # re-plan the agents it left short, around everyone else's fixed shifts
+        short = agents_below_minimums(m, start)
+        if short:
+            complete = complete_hint(
+                m, start, time_limit_s=hint_limit, seed=seed, workers=workers, free_agents=short
+            )
+        stats["hint_freed_agents"] = len(short)
+    if not complete:
         add_hint(m, start)  # a partial guess CP-SAT repairs
+    stats["hint_complete"] = int(complete)
     stats["hint_s"] = round(time.perf_counter() - t0, 3)
     stats["workers"] = workers
     if not 0 <= lns_share <= 1:
         raise ValueError(f"lns_share must be between 0 and 1, got {lns_share}")
-    use_lns = lns_share > 0 and deterministic_time is None
+    # each LNS step presolves the whole model again: worth it only while that is quick
+    use_lns = lns_share > 0 and deterministic_time is None and stats["variables"] <= LNS_MAX_VARIABLES
     t_search = time.perf_counter()
     user_stop = []
 
