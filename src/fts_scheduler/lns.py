@@ -88,6 +88,10 @@ def improve(
     share = dict.fromkeys(kinds, min(1.0, max(0.02, 150 / len(work))))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
+    # the steps are small: a full linear relaxation (cuts included) prunes them far better
+    # than the default (Curtois 5-7, same start and work budget, 3 seeds: gap sums 55-79 %
+    # without, 32-43 % with)
+    solver.parameters.linearization_level = 2
     spent, t0 = 0.0, time.perf_counter()
     while True:
         left = time_limit_s - (spent if deterministic else time.perf_counter() - t0)
