@@ -37,6 +37,7 @@ class LnsResult:
     improvements: int = 0
     by_kind: dict[str, list[int]] = field(default_factory=dict)  # kind -> [steps, improvements]
     stopped: bool = False  # the callback asked to stop
+    optimal: bool = False  # a step freed every shift and CP-SAT proved it optimal
     trace: list[tuple[str, int, str, float, float]] = field(default_factory=list)  # kind, freed, status, s, objective
 
 
@@ -118,7 +119,8 @@ def improve(
             for i in work:
                 proto.variables[i].domain[0], proto.variables[i].domain[1] = domains[i]
             _hint(proto, [])
-        spent += solver.ResponseProto().deterministic_time
+        # a floor per step: tiny steps report almost no work but still cost their set-up
+        spent += max(solver.ResponseProto().deterministic_time, 0.01 * step_limit)
         result.steps += 1
         found = solver.ObjectiveValue() if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else float("nan")
         result.trace.append((kind, len(free), solver.StatusName(status), time.perf_counter() - t_step, found))
@@ -131,12 +133,16 @@ def improve(
         better = found < result.objective
         result.values = list(solver.ResponseProto().solution)
         result.objective = found
+        if status == cp_model.OPTIMAL and len(free) == len(work):
+            result.optimal = True  # the neighbourhood was the whole roster
         if better:
             result.improvements += 1
             counts[1] += 1
             if on_improvement is not None and on_improvement(found):
                 result.stopped = True
                 break
+        if result.optimal:
+            break
     return result
 
 
@@ -184,5 +190,6 @@ def read_back(m: RosterModel, result: LnsResult, *, bound: float, runtime_s: flo
     status = solver.Solve(fixed)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # pragma: no cover - would be a bug
         raise RuntimeError(f"the LNS roster does not satisfy the model ({solver.StatusName(status)}): a bug")
-    name = "OPTIMAL" if result.objective <= bound else "FEASIBLE"
-    return SolveOutcome(name, solver, runtime_s, bound=bound)
+    optimal = result.optimal or result.objective <= bound
+    return SolveOutcome("OPTIMAL" if optimal else "FEASIBLE", solver, runtime_s,
+                        bound=result.objective if optimal else bound)

@@ -33,14 +33,14 @@ on the 2-core reference machine 8 time-sliced workers prove bounds that 2 never 
 def default_workers(variables: int) -> int:
     """CP-SAT workers for a model of this many variables: :data:`DEFAULT_WORKERS`, fewer for large models.
 
-    Each worker holds its own copy of the presolved model; on the follow-the-sun
-    benchmark (``benchmarks/scale.py``) 1,000 agents (~550k variables) peaked at
-    5.3 GB with 2 workers and 3.2 GB with 1, and 100 agents (~144k) at 3.1-3.5 GB
-    with 8. The large neighbourhood search that follows needs only one.
+    Each worker holds its own copy of the presolved model, and its LP, cuts and
+    solution pools grow with the search: on the follow-the-sun benchmark
+    (``benchmarks/scale.py``, 120 s) 100 agents (~144k variables) peaked at 5.3 GB
+    with 8 workers, and 1,000 agents (~550k) at 5.3 GB with 2 and 3.2 GB with 1.
     """
-    if variables <= 150_000:
+    if variables <= 100_000:
         return DEFAULT_WORKERS
-    if variables <= 250_000:
+    if variables <= 200_000:
         return 4
     if variables <= 400_000:
         return 2
@@ -82,7 +82,7 @@ def solve(
         CP-SAT random seed; with ``workers=1`` the search is deterministic.
     workers
         CP-SAT search workers; ``None`` means :func:`default_workers` of the model's
-        size (8 up to 150,000 variables, fewer above, to bound memory). With
+        size (8 up to 100,000 variables, fewer above, to bound memory). With
         ``workers=1`` and a seed the search is deterministic.
     callback
         Called with a :class:`~fts_scheduler.optimizer.Progress` (elapsed time,
@@ -114,6 +114,8 @@ def solve(
     NoRosterError
         The time limit ran out before any roster was found.
     """
+    if not 0 <= lns_share <= 1:
+        raise ValueError(f"lns_share must be between 0 and 1, got {lns_share}")
     contracts = contract_findings(problem)
     if contracts:
         raise InfeasibleError(
@@ -145,8 +147,6 @@ def solve(
     stats["hint_complete"] = int(complete)
     stats["hint_s"] = round(time.perf_counter() - t0, 3)
     stats["workers"] = workers
-    if not 0 <= lns_share <= 1:
-        raise ValueError(f"lns_share must be between 0 and 1, got {lns_share}")
     # each LNS step presolves the whole model again: worth it only while that is quick
     use_lns = lns_share > 0 and deterministic_time is None and stats["variables"] <= LNS_MAX_VARIABLES
     t_search = time.perf_counter()

@@ -1,0 +1,135 @@
+"""The large neighbourhood search (fts_scheduler.lns) and the starting-roster repairs around it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import THREE_SHIFTS, agent, make_problem
+from fts_scheduler import Contract, InfeasibleError, LabourRules, NoRosterError, Preference, ShiftDemand, solve, validate
+from fts_scheduler.heuristic import StartingRoster, agents_below_minimums, greedy_roster
+from fts_scheduler.lns import improve, read_back
+from fts_scheduler.optimizer import build_model, complete_hint, extract_roster
+from fts_scheduler.rules import COST_SCALE
+from fts_scheduler.solver import default_workers
+
+MON = dt.date(2026, 3, 2)
+
+
+def _ward(days: int = 14, staff: int = 6, seed: int = 0):
+    """A small nurse-rostering problem: cover per day and shift, horizon totals, runs of days."""
+    import random
+
+    rng = random.Random(seed)
+    contract = Contract(
+        min_weekly_hours=0,
+        max_weekly_hours=48,
+        min_horizon_hours=8 * days // 2,
+        max_horizon_hours=8 * (days * 5 // 7),
+        min_consecutive_days=2,
+        min_consecutive_days_off=2,
+        max_consecutive_days=5,
+    )
+    agents = []
+    for i in range(staff):
+        prefs = tuple(
+            Preference(kind=rng.choice(["on", "off"]), date=MON + dt.timedelta(days=rng.randrange(days)),
+                       shift=rng.choice(["early", "late"]), weight=rng.choice([1, 2, 3]))
+            for _ in range(4)
+        )
+        agents.append(agent(i, cost=0.0, contract=contract, preferences=prefs))
+    demands = tuple(
+        ShiftDemand(date=MON + dt.timedelta(days=d), shift=name, agents=need, under_weight=100, over_weight=1)
+        for d in range(days)
+        for name, need in (("early", 2 + (d % 7 < 5)), ("late", 1 + (d % 3 == 0)))
+    )
+    rules = LabourRules(min_rest_hours=11, max_consecutive_days=6, weekly_rest_hours=0)
+    return make_problem(agents=agents, templates=THREE_SHIFTS[:2], rules=rules, days=days, shift_demands=demands)
+
+
+def test_lns_improves_a_poor_roster_deterministically_and_it_validates():
+    problem = _ward()
+    m, penalties = build_model(problem)
+    # an arbitrary feasible roster: every agent free, no objective, one worker
+    assert complete_hint(m, StartingRoster([[] for _ in m.agents], {}), time_limit_s=10, seed=0, workers=1,
+                         free_agents=set(range(len(m.agents))))
+    proto = m.model.Proto()
+    values = list(proto.solution_hint.values)
+    assert list(proto.solution_hint.vars) == list(range(len(values)))
+    start = _objective(m, values)
+
+    result = improve(m, values, start, time_limit_s=1.0, seed=0, deterministic=True, step_limit=0.1)
+    again = improve(m, values, start, time_limit_s=1.0, seed=0, deterministic=True, step_limit=0.1)
+
+    assert result.objective < start  # strictly better than the arbitrary roster
+    assert result.improvements > 0 and result.steps >= result.improvements
+    assert again.objective == result.objective and again.values == result.values  # same work budget, same search
+    roster = extract_roster(m, penalties, read_back(m, result, bound=0.0, runtime_s=1.0), {})
+    assert roster.objective == result.objective / COST_SCALE
+    assert validate(problem, roster) == []
+
+
+def _objective(m, values: list[int]) -> float:
+    """The model's objective at ``values`` (as CP-SAT would report it)."""
+    obj = m.model.Proto().objective
+    return float(sum(c * values[v] for v, c in zip(obj.vars, obj.coeffs)) + obj.offset)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(days=st.integers(7, 14), staff=st.integers(3, 6), seed=st.integers(0, 100), share=st.sampled_from([0.5, 0.9]))
+def test_solve_with_lns_returns_rosters_that_validate(days, staff, seed, share):
+    problem = _ward(days=days, staff=staff, seed=seed)
+    try:
+        roster = solve(problem, time_limit_s=2, lns_share=share)
+    except (InfeasibleError, NoRosterError):
+        return
+    assert validate(problem, roster) == []
+    lns = roster.stats.get("lns")
+    if lns is not None:
+        assert lns["objective"] <= lns["start_objective"] + 1e-9
+        assert abs(roster.objective - lns["objective"]) < 1e-6
+    assert roster.bound <= roster.objective + 1e-6
+
+
+def test_lns_share_is_checked():
+    import pytest
+
+    with pytest.raises(ValueError, match="lns_share"):
+        solve(_ward(days=7, staff=3), time_limit_s=1, lns_share=1.5)
+
+
+def test_agents_left_short_by_the_greedy_are_found_and_freed():
+    # one agent whose greedy roster is empty although the contract asks 24 h a week
+    contract = Contract(min_weekly_hours=24, max_weekly_hours=40)
+    problem = make_problem(agents=[agent(1, contract=contract), agent(2, contract=contract)],
+                           templates=THREE_SHIFTS[:1], days=7, start=MON,
+                           rules=LabourRules(weekly_rest_hours=0))
+    m, _ = build_model(problem)
+    start = greedy_roster(m)
+    empty = StartingRoster([list(start.shifts[0]), []], {})
+    assert agents_below_minimums(m, empty) == {1}
+    assert not complete_hint(m, empty, time_limit_s=5, seed=0, workers=1)
+    assert complete_hint(m, empty, time_limit_s=5, seed=0, workers=1, free_agents={1})
+
+
+def test_greedy_keeps_weekends_off():
+    rules = LabourRules(min_weekends_off_per_4_weeks=2, max_consecutive_days=7, weekly_rest_hours=0)
+    from fts_scheduler import Requirement
+
+    problem = make_problem(agents=[agent(1, contract=Contract(max_weekly_hours=56))], templates=THREE_SHIFTS[:1],
+                           rules=rules, days=14, start=MON,
+                           requirements=(Requirement(language="en", agents=(3,) * (14 * 24)),))
+    m, _ = build_model(problem)
+    start = greedy_roster(m)
+    dates = {m.shifts["S"][k].local_date for k in start.shifts[0]}
+    weekends = {d - dt.timedelta(days=d.weekday() - 5) for d in dates if d.weekday() >= 5}
+    assert dates and len(weekends) <= 1  # 2 of 4 weeks off -> at most 1 of the 2 weekends worked
+
+
+def test_default_workers_shrink_with_the_model():
+    assert default_workers(40_000) == 8
+    assert default_workers(150_000) == 4
+    assert default_workers(300_000) == 2
+    assert default_workers(550_000) == 1
