@@ -131,5 +131,6 @@ def test_greedy_keeps_weekends_off():
 def test_default_workers_shrink_with_the_model():
     assert default_workers(40_000) == 8
     assert default_workers(150_000) == 4
-    assert default_workers(300_000) == 2
+    assert default_workers(250_000) == 2
+    assert default_workers(350_000) == 1
     assert default_workers(550_000) == 1

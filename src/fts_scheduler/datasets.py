@@ -319,8 +319,9 @@ def large_problem(
     the first ``languages`` of them), a phone forecast with daily bells in each
     region's local clock and a weekly pattern, staffed by Erlang A at 80/20 with 30 %
     shrinkage; English and Spanish floors around the clock, the others in their home
-    region's business hours. Volumes scale with ``agents`` so that the requirement
-    stays a similar share of the available hours.
+    region's business hours. Volumes are calibrated so that the requirement (agent-hours
+    summed over languages) is 1.15 times the agents' contract minimum hours at every
+    size.
     """
     from .requirements import problem_from_forecast
 
@@ -368,14 +369,17 @@ def large_problem(
         hour = local.hour + local.minute / 60
         bell = np.where((hour >= 8) & (hour < 20), np.sin(np.pi * (hour - 8) / 12) ** 0.7, 0.0)
         volume[lang] = volume.get(lang, 0.0) + peak * scale * bell * _WEEKDAY_FACTOR[local.day_of_week]
-    forecast = pd.concat(
-        [
-            pd.DataFrame({"interval_start_utc": utc, "language": lang, "channel": "phone",
-                          "volume": v * rng.uniform(0.9, 1.1, size=n), "aht_s": 360.0})
-            for lang, v in sorted(volume.items())
-        ],
-        ignore_index=True,
-    )
+    noise = {lang: rng.uniform(0.9, 1.1, size=n) for lang in sorted(volume)}
+
+    def forecast_at(factor: float) -> pd.DataFrame:
+        return pd.concat(
+            [
+                pd.DataFrame({"interval_start_utc": utc, "language": lang, "channel": "phone",
+                              "volume": factor * v * noise[lang], "aht_s": 360.0})
+                for lang, v in sorted(volume.items())
+            ],
+            ignore_index=True,
+        )
     home = {"pt": "Sao Paulo", "fr": "Dublin", "de": "Krakow", "it": "Dublin", "nl": "Dublin", "ja": "Tokyo",
             "ko": "Seoul", "zh": "Manila"}
     names = {s.name for s in site_objs}
@@ -388,17 +392,32 @@ def large_problem(
                                         weekdays=(0, 1, 2, 3, 4)))
     goal = ChannelGoal(channel="phone", target_s=20, service_level=0.8, patience_s=180, shrinkage=0.3,
                        max_occupancy=0.9)
-    return problem_from_forecast(
-        forecast,
-        (goal,),
-        name=f"large-{agents}a-{sites}s-{languages}l-{days}d-seed{seed}",
-        sites=site_objs,
-        agents=tuple(people),
-        shift_templates=_TEMPLATES,
-        floors=tuple(floors),
-        start_date=DEMO_START,
-        days=days,
-        interval_minutes=interval_minutes,
-        reporting_currency="USD",
-        exchange_rates={cur: rate for _, _, _, cur, rate, _, _ in specs if cur != "USD"},
-    )
+    def build(factor: float) -> Problem:
+        return problem_from_forecast(
+            forecast_at(factor),
+            (goal,),
+            name=f"large-{agents}a-{sites}s-{languages}l-{days}d-seed{seed}",
+            sites=site_objs,
+            agents=tuple(people),
+            shift_templates=_TEMPLATES,
+            floors=tuple(floors),
+            start_date=DEMO_START,
+            days=days,
+            interval_minutes=interval_minutes,
+            reporting_currency="USD",
+            exchange_rates={cur: rate for _, _, _, cur, rate, _, _ in specs if cur != "USD"},
+        )
+
+    # Erlang staffing grows slower than volume (bigger queues pool better), so volumes
+    # are calibrated until the requirement is 1.15 x the agents' contract minimums: at
+    # every size the operation needs its agents (volumes linear in agents left 1,000
+    # agents with twice the minimum hours the forecast asked for)
+    target = 1.15 * sum(a.contract.min_weekly_hours for a in people) * days / 7
+    factor = 1.0
+    for _ in range(4):
+        problem = build(factor)
+        required = sum(sum(r.agents) for r in problem.requirements) * interval_minutes / 60
+        if required <= 0 or abs(target / required - 1) < 0.03:
+            break
+        factor *= target / required
+    return problem

@@ -36,13 +36,14 @@ def default_workers(variables: int) -> int:
     Each worker holds its own copy of the presolved model, and its LP, cuts and
     solution pools grow with the search: on the follow-the-sun benchmark
     (``benchmarks/scale.py``, 120 s) 100 agents (~144k variables) peaked at 5.3 GB
-    with 8 workers, and 1,000 agents (~550k) at 5.3 GB with 2 and 3.2 GB with 1.
+    with 8 workers and 2.9 GB with 4, 500 agents (~348k) at 4.6 GB with 2, and 1,000
+    agents (~550k) at 5.3 GB with 2 and 3.2 GB with 1.
     """
     if variables <= 100_000:
         return DEFAULT_WORKERS
     if variables <= 200_000:
         return 4
-    if variables <= 400_000:
+    if variables <= 300_000:
         return 2
     return 1
 
