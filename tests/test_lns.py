@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+from conftest import THREE_SHIFTS, agent, make_problem
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import THREE_SHIFTS, agent, make_problem
-from fts_scheduler import Contract, InfeasibleError, LabourRules, NoRosterError, Preference, ShiftDemand, solve, validate
+from fts_scheduler import (
+    Contract,
+    InfeasibleError,
+    LabourRules,
+    NoRosterError,
+    Preference,
+    ShiftDemand,
+    solve,
+    validate,
+)
 from fts_scheduler.heuristic import StartingRoster, agents_below_minimums, greedy_roster
 from fts_scheduler.lns import improve, read_back
 from fts_scheduler.optimizer import build_model, complete_hint, extract_roster

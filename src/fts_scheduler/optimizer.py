@@ -342,6 +342,7 @@ class SolveOutcome:
     # set when the roster comes from the LNS: the portfolio's bound [model units] (the
     # solver here only read the roster back) and the status to report
     bound: float | None = None
+    solutions: int = 0  # improving rosters CP-SAT reported
 
 
 @dataclass(frozen=True)
@@ -437,7 +438,9 @@ def run(
     finally:
         if timer is not None:
             timer.cancel()
-    return SolveOutcome(solver.StatusName(status), solver, time.perf_counter() - t0, interrupted)
+    return SolveOutcome(
+        solver.StatusName(status), solver, time.perf_counter() - t0, interrupted, solutions=watcher.solutions
+    )
 
 
 def extract_roster(m: RosterModel, penalties: list[Penalty], outcome: SolveOutcome, stats: dict) -> Roster:

@@ -17,10 +17,20 @@ from .explain import (
     shortfall_frame,
     speaker_sites,
 )
-from .models import Problem
 from .heuristic import agents_below_minimums, greedy_roster
 from .lns import improve, read_back
-from .optimizer import Callback, Progress, add_hint, build_model, complete_hint, extract_roster, model_stats, run, utc_day
+from .models import Problem
+from .optimizer import (
+    Callback,
+    Progress,
+    add_hint,
+    build_model,
+    complete_hint,
+    extract_roster,
+    model_stats,
+    run,
+    utc_day,
+)
 from .roster import Roster
 from .rules import COST_SCALE
 
@@ -29,6 +39,7 @@ __all__ = ["solve", "DEFAULT_WORKERS", "default_workers"]
 DEFAULT_WORKERS = 8
 """CP-SAT's full portfolio (LNS, feasibility jump, LP bounds) even on fewer cores:
 on the 2-core reference machine 8 time-sliced workers prove bounds that 2 never reach."""
+
 
 def default_workers(variables: int) -> int:
     """CP-SAT workers for a model of this many variables: :data:`DEFAULT_WORKERS`, fewer for large models.
@@ -99,9 +110,10 @@ def solve(
         around the best roster of CP-SAT's portfolio; 0 (the default) gives the
         whole time to the portfolio. Try 0.75 on nurse-rostering-like problems
         (per-shift demand, horizon totals, minimum runs of days), where it helps
-        most; on interval coverage with breaks the portfolio alone does better. The portfolio hands over only once it has a roster, and the
-        reported bound is the portfolio's. Models above 150,000 variables skip the
-        LNS (each of its steps presolves the whole model again).
+        most; on interval coverage with breaks the portfolio alone does better.
+        The portfolio hands over only once it has a roster, and the reported bound
+        is the portfolio's. Models above 150,000 variables skip the LNS (each of
+        its steps presolves the whole model again).
 
     Ctrl-C during the search stops it (CP-SAT catches SIGINT) and the best roster found
     so far is returned with status ``"FEASIBLE"``; with none found yet,
@@ -191,7 +203,7 @@ def _improve(m, outcome, left: float, seed: int, t_search: float, relay) -> tupl
     """Hand the portfolio's roster to the LNS for the time left; the bound stays the portfolio's."""
     bound = outcome.solver.BestObjectiveBound()
     start = outcome.solver.ObjectiveValue()
-    solutions = [1]
+    solutions = [outcome.solutions]
 
     def on_improvement(objective: float) -> bool | None:
         solutions[0] += 1
