@@ -36,17 +36,10 @@ import time
 
 def one(agents: int, time_limit: float, days: int, workers: int | None) -> dict:
     from fts_scheduler import datasets, solve, validate
-    from fts_scheduler.optimizer import build_model
 
     t0 = time.perf_counter()
     problem = datasets.large_problem(agents=agents, days=days)
     gen_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    m, _ = build_model(problem)
-    build_s = time.perf_counter() - t0
-    proto = m.model.Proto()
-    size = (len(proto.variables), len(proto.constraints))
-    del m, proto
     first: list[float] = []
     t0 = time.perf_counter()
 
@@ -54,9 +47,12 @@ def one(agents: int, time_limit: float, days: int, workers: int | None) -> dict:
         if not first:
             first.append(time.perf_counter() - t0)
 
-    row = {"agents": agents, "variables": size[0], "constraints": size[1], "generate_s": gen_s, "build_s": build_s}
+    row = {"agents": agents, "generate_s": gen_s}
     try:
         roster = solve(problem, time_limit_s=time_limit, workers=workers, callback=on_roster)
+        # model size and build time as solve measured them (one build only, so peak RSS is solve's own)
+        row.update(variables=roster.stats["variables"], constraints=roster.stats["constraints"],
+                   build_s=roster.stats["build_s"])
         row.update(status=roster.status, objective=roster.objective, gap=roster.gap,
                    paid_hours=float(roster.assignments["hours"].sum()),
                    first_roster_s=first[0] if first else None, total_s=time.perf_counter() - t0,
@@ -76,7 +72,7 @@ def rolling(agents: int, time_limit: float, days: int, workers: int | None) -> d
     import pandas as pd
 
     from fts_scheduler import datasets, validate
-    from fts_scheduler.heuristic import StartingRoster, greedy_roster
+    from fts_scheduler.heuristic import agents_below_minimums, greedy_roster
     from fts_scheduler.optimizer import (
         add_hint,
         build_model,
@@ -99,23 +95,27 @@ def rolling(agents: int, time_limit: float, days: int, workers: int | None) -> d
         m, penalties = build_model(problem)
         step_workers = default_workers(len(m.model.Proto().variables)) if workers is None else workers
         boundary = problem.grid_start_utc + dt.timedelta(days=7 * w)
-        start = greedy_roster(m)
-        shifts = []
+        earlier, decided = [], []
         for a, agent in enumerate(m.agents):
             site_shifts = m.shifts[agent.site]
-            keep = []
+            keep, past = [], set()
             for k, v in m.work[a].items():
                 s = site_shifts[k]
                 if w and s.end_utc <= boundary:  # planned in an earlier week: fixed
                     on = (agent.id, s.template, pd.Timestamp(s.start_utc)) in chosen
                     m.model.Add(v == int(on))
+                    past.add(k)
                     if on:
                         keep.append(k)
-            keep += [k for k in start.shifts[a] if not w or site_shifts[k].end_utc > boundary]
-            shifts.append(keep)
-        hint = StartingRoster(shifts, {})
-        if not complete_hint(m, hint, time_limit_s=min(10.0, 0.2 * per_week), seed=0, workers=step_workers):
-            add_hint(m, hint)
+            earlier.append(keep)
+            decided.append(past)
+        hint = greedy_roster(m, fixed=earlier, closed=decided)  # the new week planned around the fixed ones
+        limit = min(30.0, 0.2 * per_week)
+        if not complete_hint(m, hint, time_limit_s=limit, seed=0, workers=step_workers):
+            short = agents_below_minimums(m, hint)
+            if not (short and complete_hint(m, hint, time_limit_s=limit, seed=0, workers=step_workers,
+                                            free_agents=short)):
+                add_hint(m, hint)
         outcome = run(m, time_limit_s=per_week, seed=0, workers=step_workers)
         row["week_s"].append(round(time.perf_counter() - tw, 1))
         if outcome.status not in ("OPTIMAL", "FEASIBLE"):
@@ -210,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {n} | {r} |", flush=True)
             continue
         whole[n] = r
-        print(f"| {n} | {r['variables']:,} | {r['constraints']:,} | {r['build_s']:.1f} | "
+        print(f"| {n} | {_fmt(r.get('variables'), ',d')} | {_fmt(r.get('constraints'), ',d')} | "
+              f"{_fmt(r.get('build_s'), '.1f')} | "
               f"{_fmt(r.get('hint_s'), '.1f')} | "
               f"{_fmt(r.get('first_roster_s'), '.1f')} | {_fmt(r.get('objective'), ',.0f')} | "
               f"{_fmt(r.get('gap'), '.1%')} | {r['status']} | {_fmt(r.get('workers'), 'd')} | "

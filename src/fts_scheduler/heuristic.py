@@ -228,8 +228,15 @@ class _AgentState:
         return w1 - free_from >= dt.timedelta(hours=need)
 
 
-def greedy_roster(m: RosterModel) -> StartingRoster:
-    """A roster that keeps every agent rule and covers floors and requirements greedily."""
+def greedy_roster(
+    m: RosterModel, fixed: list[list[int]] | None = None, closed: list[set[int]] | None = None
+) -> StartingRoster:
+    """A roster that keeps every agent rule and covers floors and requirements greedily.
+
+    ``fixed[a]`` lists shifts agent ``a`` already has (a published or earlier-planned
+    part of the horizon): they are taken first, so the greedy plans around them;
+    ``closed[a]`` lists shifts it may not take (decided against).
+    """
     p = m.problem
     n = p.num_intervals
     hours = p.interval_minutes / 60
@@ -286,6 +293,11 @@ def greedy_roster(m: RosterModel) -> StartingRoster:
         req_def[best, cols] -= share
 
     profile_of = {a: profile for (_, profile), members in groups.items() for a in members}
+    for a, ks in enumerate(closed or []):
+        states[a].mask[sorted(ks)] = False
+    for a, ks in enumerate(fixed or []):
+        for k in ks:
+            assign(a, k, profile_of[a])
 
     def best_of(a: int) -> tuple[float, int]:
         st = states[a]
