@@ -72,14 +72,8 @@ def rolling(agents: int, time_limit: float, days: int, workers: int | None) -> d
     import pandas as pd
 
     from fts_scheduler import datasets, validate
-    from fts_scheduler.heuristic import agents_below_minimums, greedy_roster
-    from fts_scheduler.optimizer import (
-        add_hint,
-        build_model,
-        complete_hint,
-        extract_roster,
-        run,
-    )
+    from fts_scheduler.heuristic import greedy_roster
+    from fts_scheduler.optimizer import build_model, extract_roster, hint_start, run
     from fts_scheduler.solver import default_workers
 
     full = datasets.large_problem(agents=agents, days=days)
@@ -110,12 +104,7 @@ def rolling(agents: int, time_limit: float, days: int, workers: int | None) -> d
             earlier.append(keep)
             decided.append(past)
         hint = greedy_roster(m, fixed=earlier, closed=decided)  # the new week planned around the fixed ones
-        limit = min(30.0, 0.2 * per_week)
-        if not complete_hint(m, hint, time_limit_s=limit, seed=0, workers=step_workers):
-            short = agents_below_minimums(m, hint)
-            if not (short and complete_hint(m, hint, time_limit_s=limit, seed=0, workers=step_workers,
-                                            free_agents=short)):
-                add_hint(m, hint)
+        hint_start(m, hint, time_limit_s=min(30.0, 0.2 * per_week), seed=0, workers=step_workers)
         outcome = run(m, time_limit_s=per_week, seed=0, workers=step_workers)
         row["week_s"].append(round(time.perf_counter() - tw, 1))
         if outcome.status not in ("OPTIMAL", "FEASIBLE"):

@@ -23,10 +23,18 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from .heuristic import StartingRoster
+from .heuristic import StartingRoster, agents_below_minimums
 from .models import BreakRule, Problem
 from .roster import ASSIGNMENT_COLUMNS, BREAK_COLUMNS, COVERAGE_COLUMNS, Roster
-from .rules import COST_SCALE, HARD_RULES, SOFT_RULES, Penalty, RosterModel, shift_allowed, shift_cost
+from .rules import (
+    COST_SCALE,
+    HARD_RULES,
+    SOFT_RULES,
+    Penalty,
+    RosterModel,
+    shift_allowed,
+    shift_cost,
+)
 from .timegrid import candidate_shifts, floor_matrix, grid_span, requirement_matrix
 
 __all__ = [
@@ -34,6 +42,7 @@ __all__ = [
     "run",
     "add_hint",
     "complete_hint",
+    "hint_start",
     "extract_roster",
     "SolveOutcome",
     "Progress",
@@ -326,6 +335,26 @@ def complete_hint(
     return True
 
 
+def hint_start(m: RosterModel, start: StartingRoster, *, time_limit_s: float, seed: int, workers: int) -> dict:
+    """Hint CP-SAT with a starting roster: completed whole when possible, else as a partial guess.
+
+    First the roster's shifts as they are (:func:`complete_hint`); if they admit no
+    completion, again with the agents it left below a contract minimum re-planned
+    around everyone else's fixed shifts (the greedy tops minimums up only where a
+    shift still fits); failing both, :func:`add_hint`'s guess, which CP-SAT repairs.
+    Returns ``{"hint_complete": 0 or 1, "hint_freed_agents": n}`` for the stats.
+    """
+    limits = {"time_limit_s": time_limit_s, "seed": seed, "workers": workers}
+    short: set[int] = set()
+    complete = complete_hint(m, start, **limits)
+    if not complete:
+        short = agents_below_minimums(m, start)
+        complete = bool(short) and complete_hint(m, start, free_agents=short, **limits)
+    if not complete:
+        add_hint(m, start)
+    return {"hint_complete": int(complete), "hint_freed_agents": len(short)}
+
+
 def _profiles(m: RosterModel) -> list[tuple[str, ...]]:
     relevant = set(m.languages)
     return [tuple(sorted(relevant.intersection(agent.languages))) for agent in m.agents]
@@ -370,6 +399,7 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
         self.callback = callback
         self.solutions = 0
         self.t0 = time.perf_counter()
+        self.handing_over = False  # set by hand_over: stop at the first roster
 
     def on_solution_callback(self) -> None:
         self.solutions += 1
@@ -385,8 +415,6 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
             self.StopSearch()
         if self.handing_over:
             self.StopSearch()
-
-    handing_over = False
 
     def hand_over(self, solver: cp_model.CpSolver) -> None:
         """Stop the search now if it has a roster, else at its first one."""

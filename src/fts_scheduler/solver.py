@@ -17,16 +17,15 @@ from .explain import (
     shortfall_frame,
     speaker_sites,
 )
-from .heuristic import agents_below_minimums, greedy_roster
+from .heuristic import greedy_roster
 from .lns import improve, read_back
 from .models import Problem
 from .optimizer import (
     Callback,
     Progress,
-    add_hint,
     build_model,
-    complete_hint,
     extract_roster,
+    hint_start,
     model_stats,
     run,
     utc_day,
@@ -144,20 +143,7 @@ def solve(
     workers = default_workers(stats["variables"]) if workers is None else workers
     t0 = time.perf_counter()
     start = greedy_roster(m)
-    hint_limit = min(30.0, 0.2 * time_limit_s)
-    complete = complete_hint(m, start, time_limit_s=hint_limit, seed=seed, workers=workers)
-    if not complete:
-        # the greedy tops contract minimums up only where a shift still fits: let CP-SAT
-        # re-plan the agents it left short, around everyone else's fixed shifts
-        short = agents_below_minimums(m, start)
-        if short:
-            complete = complete_hint(
-                m, start, time_limit_s=hint_limit, seed=seed, workers=workers, free_agents=short
-            )
-        stats["hint_freed_agents"] = len(short)
-    if not complete:
-        add_hint(m, start)  # a partial guess CP-SAT repairs
-    stats["hint_complete"] = int(complete)
+    stats.update(hint_start(m, start, time_limit_s=min(30.0, 0.2 * time_limit_s), seed=seed, workers=workers))
     stats["hint_s"] = round(time.perf_counter() - t0, 3)
     stats["workers"] = workers
     # each LNS step presolves the whole model again: worth it only while that is quick
