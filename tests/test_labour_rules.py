@@ -6,6 +6,7 @@ Every roster is also passed through the independent validator.
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -340,3 +341,45 @@ def test_shift_demand_per_template_and_day():
     per_day = a[a["shift"] == "late"].groupby(pd.Series(_dates(a[a["shift"] == "late"]), index=a[a["shift"] == "late"].index)).size()
     assert list(per_day) == [2, 2, 2]
     assert (a["shift"] != "late").sum() == 0  # nothing else is asked for
+
+
+def _runs_ok(days: tuple[int, ...], longest: int, min_on: int, min_off: int) -> bool:
+    """Independent statement of the run rules: split into runs, exempt the two edge runs from minimums."""
+    runs: list[list[int]] = []
+    for x in days:
+        if runs and runs[-1][0] == x:
+            runs[-1][1] += 1
+        else:
+            runs.append([x, 1])
+    for i, (on, length) in enumerate(runs):
+        if on and length > longest:
+            return False
+        inner = 0 < i < len(runs) - 1
+        if inner and length < (min_on if on else min_off):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("longest,min_on,min_off", [(3, 2, 2), (5, 2, 3), (2, 1, 1), (4, 3, 1), (7, 2, 2)])
+def test_runs_automaton_accepts_exactly_the_allowed_sequences(longest, min_on, min_off):
+    import itertools
+
+    from ortools.sat.python import cp_model
+
+    from fts_scheduler.rules import _runs_automaton
+
+    n = 8
+    model = cp_model.CpModel()
+    worked = [model.new_bool_var(f"d{k}") for k in range(n)]
+    _runs_automaton(SimpleNamespace(model=model), worked, longest, min_on, min_off)
+    accepted: set[tuple[int, ...]] = set()
+
+    class Collect(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            accepted.add(tuple(self.Value(v) for v in worked))
+
+    solver = cp_model.CpSolver()
+    solver.parameters.enumerate_all_solutions = True
+    solver.Solve(model, Collect())
+    expected = {s for s in itertools.product((0, 1), repeat=n) if _runs_ok(s, longest, min_on, min_off)}
+    assert expected and accepted == expected

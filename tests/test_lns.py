@@ -143,3 +143,22 @@ def test_default_workers_shrink_with_the_model():
     assert default_workers(250_000) == 2
     assert default_workers(350_000) == 1
     assert default_workers(550_000) == 1
+
+
+def test_a_greedy_roster_that_leaves_most_agents_short_is_not_hinted():
+    from fts_scheduler.optimizer import HINT_MAX_SHORT_SHARE, hint_start
+
+    m, _ = build_model(_ward(days=14, staff=6))
+    nobody = StartingRoster([[] for _ in m.agents], {})  # every agent below its horizon minimum
+    assert len(agents_below_minimums(m, nobody)) > HINT_MAX_SHORT_SHARE * len(m.agents)
+    stats = hint_start(m, nobody, time_limit_s=5, seed=0, workers=1)
+    assert stats["hinted"] == 0 and not m.model.Proto().solution_hint.vars
+    # half the agents short (the boundary): hinted, and completed with the short one re-planned
+    contract = Contract(min_weekly_hours=24, max_weekly_hours=40)
+    problem = make_problem(agents=[agent(1, contract=contract), agent(2, contract=contract)],
+                           templates=THREE_SHIFTS[:1], days=7, start=MON, rules=LabourRules(weekly_rest_hours=0))
+    m, _ = build_model(problem)
+    half = StartingRoster([list(greedy_roster(m).shifts[0]), []], {})
+    stats = hint_start(m, half, time_limit_s=5, seed=0, workers=1)
+    assert stats == {"hint_complete": 1, "hint_freed_agents": 1, "hinted": 1}
+    assert m.model.Proto().solution_hint.vars

@@ -324,9 +324,12 @@ def minimum_runs(m: RosterModel) -> list[Penalty]:
 
     A run touching the horizon's first or last date is exempt: the days beyond it are
     not known. Posted as clauses: no pattern off, j days on, off (resp. on, j off, on)
-    with j below the minimum. (An automaton per agent over its worked days gave CP-SAT
-    a far better bound, 1,139 against 736 on Curtois instance 5 whose optimum is 1,143,
-    but its portfolio then found rosters 2 to 3 times worse: the clauses stay.)
+    with j below the minimum; and, as a redundant copy, one automaton per agent over its
+    worked days that also counts the maximum run (:func:`_runs_automaton`). The clauses
+    alone give CP-SAT's portfolio a poor bound and search; the automaton alone a good
+    bound but worse rosters; both together did best (Curtois instance 5, 30 s, 8
+    workers: bound 736 -> 1,139 against an optimum of 1,143, roster 1,341 -> 1,149-1,343
+    over three seeds; see docs/benchmarks.md).
     """
     for a, agent in enumerate(m.agents):
         c = agent.contract
@@ -346,7 +349,44 @@ def minimum_runs(m: RosterModel) -> list[Penalty]:
                     if any(x is True for x in lits):
                         continue
                     m.model.add_bool_or(lits)
+        longest = agent.contract.max_consecutive_days or m.rules_of(a).max_consecutive_days
+        _runs_automaton(m, worked, longest, c.min_consecutive_days or 1, c.min_consecutive_days_off or 1)
     return []
+
+
+def _runs_automaton(m: RosterModel, worked: list, longest: int, min_on: int, min_off: int) -> None:
+    """Runs of worked days as one automaton: at most ``longest`` on, at least ``min_on`` on
+    and ``min_off`` off unless the run touches the horizon's first or last day.
+
+    Implied by the clauses of :func:`minimum_runs` and :func:`max_consecutive_days`
+    (whose window also reaches dates outside the horizon): it adds no rule, only a
+    stronger linear relaxation for CP-SAT.
+    """
+    n = len(worked)
+    longest = max(1, min(longest, n))
+    states: dict[tuple[str, int], int] = {}
+
+    def state(kind: str, j: int) -> int:
+        return states.setdefault((kind, j), len(states) + 1)
+
+    # "first_on"/"first_off": the run that starts the horizon (exempt from the minimum)
+    arcs = [(0, 1, state("first_on", 1)), (0, 0, state("first_off", 1))]
+    for j in range(1, longest + 1):
+        if j < longest:
+            arcs.append((state("first_on", j), 1, state("first_on", j + 1)))
+            arcs.append((state("on", j), 1, state("on", j + 1)))
+        arcs.append((state("first_on", j), 0, state("off", 1)))
+        if j >= min_on:
+            arcs.append((state("on", j), 0, state("off", 1)))
+    for j in range(1, min_off + 1):
+        arcs.append((state("first_off", j), 0, state("first_off", min(j + 1, min_off))))
+        arcs.append((state("first_off", j), 1, state("on", 1)))
+        arcs.append((state("off", j), 0, state("off", min(j + 1, min_off))))
+        if j >= min_off:
+            arcs.append((state("off", j), 1, state("on", 1)))
+    literals = [m.model.new_constant(x) if isinstance(x, int) else x for x in worked]
+    # every state accepts: the run in progress on the last day touches the horizon's end
+    m.model.add_automaton(literals, 0, [0, *states.values()], arcs)
 
 
 def _lit(x, positive: bool):

@@ -107,7 +107,7 @@ def solve(
         Share of ``time_limit_s`` given to the large neighbourhood search
         (:mod:`fts_scheduler.lns`) that re-solves a few days or agents at a time
         around the best roster of CP-SAT's portfolio; 0 (the default) gives the
-        whole time to the portfolio. Try 0.75 on nurse-rostering-like problems
+        whole time to the portfolio. Try 0.5 on nurse-rostering-like problems
         (per-shift demand, horizon totals, minimum runs of days), where it helps
         most; on interval coverage with breaks the portfolio alone does better.
         The portfolio hands over only once it has a roster, and the reported bound
