@@ -162,3 +162,42 @@ def test_a_greedy_roster_that_leaves_most_agents_short_is_not_hinted():
     stats = hint_start(m, half, time_limit_s=5, seed=0, workers=1)
     assert stats == {"hint_complete": 1, "hint_freed_agents": 1, "hinted": 1}
     assert m.model.Proto().solution_hint.vars
+
+
+def test_give_up_stops_only_a_search_without_a_roster():
+    from fts_scheduler.optimizer import _Watcher
+
+    class Solver:
+        stopped = 0
+
+        def StopSearch(self):  # noqa: N802 - CP-SAT's name
+            self.stopped += 1
+
+    watcher, solver = _Watcher(None), Solver()
+    watcher.give_up(solver)
+    assert watcher.gave_up and solver.stopped == 1
+    watcher, solver = _Watcher(None), Solver()
+    watcher.solutions = 1
+    watcher.give_up(solver)
+    assert not watcher.gave_up and solver.stopped == 0
+
+
+def test_solve_falls_back_on_the_greedy_hint_when_the_unhinted_search_finds_nothing(monkeypatch):
+    import fts_scheduler.solver as solver_module
+    from fts_scheduler.optimizer import SolveOutcome
+
+    problem = _ward(days=14, staff=6)  # the greedy leaves every agent short: not hinted at first
+    real_run, calls = solver_module.run, []
+
+    def run(m, **kw):
+        calls.append(kw)
+        if len(calls) == 1:  # the unhinted probe, as if it had found nothing in its time
+            assert kw["give_up_s"] is not None and not m.model.Proto().solution_hint.vars
+            return SolveOutcome("UNKNOWN", None, 0.0, gave_up=True)
+        assert m.model.Proto().solution_hint.vars  # the retry starts from the greedy's roster
+        return real_run(m, **kw)
+
+    monkeypatch.setattr(solver_module, "run", run)
+    roster = solve(problem, time_limit_s=5, workers=2)
+    assert len(calls) == 2 and roster.stats["hinted"] == 1
+    assert validate(problem, roster) == []

@@ -335,21 +335,25 @@ def complete_hint(
     return True
 
 
-def hint_start(m: RosterModel, start: StartingRoster, *, time_limit_s: float, seed: int, workers: int) -> dict:
+def hint_start(
+    m: RosterModel, start: StartingRoster, *, time_limit_s: float, seed: int, workers: int, force: bool = False
+) -> dict:
     """Hint CP-SAT with a starting roster: completed whole when possible, else as a partial guess.
 
     First the roster's shifts as they are (:func:`complete_hint`); if they admit no
     completion, again with the agents it left below a contract minimum re-planned
     around everyone else's fixed shifts (the greedy tops minimums up only where a
     shift still fits); failing both, :func:`add_hint`'s guess, which CP-SAT repairs.
-    Returns ``{"hint_complete": 0 or 1, "hint_freed_agents": n}`` for the stats.
+    A roster that leaves more than :data:`HINT_MAX_SHORT_SHARE` of the agents short
+    is not hinted at all unless ``force``.
+    Returns ``{"hint_complete": 0 or 1, "hint_freed_agents": n, "hinted": 0 or 1}``.
     """
     limits = {"time_limit_s": time_limit_s, "seed": seed, "workers": workers}
     short: set[int] = set()
     complete = complete_hint(m, start, **limits)
     if not complete:
         short = agents_below_minimums(m, start)
-        if len(short) > HINT_MAX_SHORT_SHARE * len(m.agents):
+        if not force and len(short) > HINT_MAX_SHORT_SHARE * len(m.agents):
             return {"hint_complete": 0, "hint_freed_agents": len(short), "hinted": 0}
         complete = bool(short) and complete_hint(m, start, free_agents=short, **limits)
     if not complete:
@@ -365,7 +369,9 @@ ruled by minimum runs (Curtois instances: 7 of 8 to every agent short) the roste
 CP-SAT completes from it anchors the portfolio on a poor solution (instance 5, 30 s,
 8 workers, three seeds: 1,455-1,755 hinted, 1,152-1,258 not). On the follow-the-sun
 problems it leaves 0 of ~120 (demo) and 1 of 1,000 short, and its hint is what gives
-the first roster in seconds (demo, 60 s: 165k hinted, 192k not)."""
+the first roster in seconds (demo, 60 s: 165k hinted, 192k not). When CP-SAT finds no
+roster of its own soon, ``solve`` falls back on the hint (``hint_start(force=True)``):
+on Curtois 11-19 (50-120 employees) it found none in 60 s without."""
 
 
 def _profiles(m: RosterModel) -> list[tuple[str, ...]]:
@@ -381,6 +387,7 @@ class SolveOutcome:
     solver: cp_model.CpSolver
     runtime_s: float
     interrupted: bool = False
+    gave_up: bool = False  # stopped at ``give_up_s`` without a roster (see :func:`run`)
     # set when the roster comes from the LNS: the portfolio's bound [model units] (the
     # solver here only read the roster back) and the status to report
     bound: float | None = None
@@ -413,6 +420,7 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
         self.solutions = 0
         self.t0 = time.perf_counter()
         self.handing_over = False  # set by hand_over: stop at the first roster
+        self.gave_up = False
 
     def on_solution_callback(self) -> None:
         self.solutions += 1
@@ -435,6 +443,12 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
         if self.solutions:
             solver.StopSearch()
 
+    def give_up(self, solver: cp_model.CpSolver) -> None:
+        """Stop the search now if it has no roster yet."""
+        if not self.solutions:
+            self.gave_up = True
+            solver.StopSearch()
+
 
 def run(
     m: RosterModel,
@@ -446,11 +460,16 @@ def run(
     callback: Callback | None = None,
     deterministic_time: float | None = None,
     hand_over_s: float | None = None,
+    give_up_s: float | None = None,
+    started: float | None = None,
 ) -> SolveOutcome:
     """Run CP-SAT on ``m``; Ctrl-C stops the search and keeps the best roster found.
 
     With ``hand_over_s``, the search stops after that many seconds if it has a roster
     by then (else it goes on to ``time_limit_s``): the caller improves it further.
+    With ``give_up_s``, it stops after that many seconds if it has *no* roster yet
+    (``SolveOutcome.gave_up``): the caller retries from a hint. ``started`` (a
+    ``time.perf_counter()`` value) is when progress times count from, if not now.
     """
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
@@ -464,11 +483,16 @@ def run(
         m.model.ClearAssumptions()
         m.model.AddAssumptions(assumptions)
     watcher = _Watcher(callback)
+    if started is not None:
+        watcher.t0 = started
     t0 = time.perf_counter()
     interrupted = False
-    timer = None
+    timers = []
     if hand_over_s is not None and hand_over_s < time_limit_s:
-        timer = threading.Timer(hand_over_s, lambda: watcher.hand_over(solver))
+        timers.append(threading.Timer(hand_over_s, lambda: watcher.hand_over(solver)))
+    if give_up_s is not None and give_up_s < time_limit_s:
+        timers.append(threading.Timer(give_up_s, lambda: watcher.give_up(solver)))
+    for timer in timers:
         timer.daemon = True
         timer.start()
     try:
@@ -477,10 +501,12 @@ def run(
         interrupted = True
         status = cp_model.UNKNOWN
     finally:
-        if timer is not None:
+        for timer in timers:
             timer.cancel()
+    gave_up = watcher.gave_up and status == cp_model.UNKNOWN and not interrupted
     return SolveOutcome(
-        solver.StatusName(status), solver, time.perf_counter() - t0, interrupted, solutions=watcher.solutions
+        solver.StatusName(status), solver, time.perf_counter() - t0, interrupted, gave_up=gave_up,
+        solutions=watcher.solutions,
     )
 
 

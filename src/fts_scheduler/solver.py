@@ -66,6 +66,11 @@ portfolio does better (60 s: 163k against 195k with 0.75), while on nurse-roster
 problems (per-shift demand, horizon totals, runs of days; the Curtois benchmark) 0.75
 cut the summed gap on instances 4-7 at 30 s from 51 % to 16 %."""
 
+UNHINTED_PROBE = 0.1
+"""Share of the time limit an unhinted search (greedy roster judged poor, see
+:data:`~fts_scheduler.optimizer.HINT_MAX_SHORT_SHARE`) gets to find a roster of its own
+before it restarts from the greedy's roster completed into a hint."""
+
 LNS_STEP_WORKERS = 1
 LNS_MAX_VARIABLES = 150_000
 
@@ -143,7 +148,10 @@ def solve(
     workers = default_workers(stats["variables"]) if workers is None else workers
     t0 = time.perf_counter()
     start = greedy_roster(m)
-    stats.update(hint_start(m, start, time_limit_s=min(30.0, 0.2 * time_limit_s), seed=seed, workers=workers))
+    hint_limit = min(30.0, 0.2 * time_limit_s)
+    # deterministic runs hint whatever the greedy gives: a probe timed in seconds is not reproducible
+    stats.update(hint_start(m, start, time_limit_s=hint_limit, seed=seed, workers=workers,
+                            force=deterministic_time is not None))
     stats["hint_s"] = round(time.perf_counter() - t0, 3)
     stats["workers"] = workers
     # each LNS step presolves the whole model again: worth it only while that is quick
@@ -157,6 +165,7 @@ def solve(
             return True
         return None
 
+    hand_over_s = (1 - lns_share) * time_limit_s if use_lns else None
     outcome = run(
         m,
         time_limit_s=time_limit_s,
@@ -164,8 +173,15 @@ def solve(
         workers=workers,
         callback=relay,
         deterministic_time=deterministic_time,
-        hand_over_s=(1 - lns_share) * time_limit_s if use_lns else None,
+        hand_over_s=hand_over_s,
+        # an unhinted search gets a moment to find its own roster before the greedy's is hinted after all
+        give_up_s=None if stats["hinted"] or deterministic_time is not None else UNHINTED_PROBE * time_limit_s,
     )
+    if outcome.gave_up:
+        stats.update(hint_start(m, start, time_limit_s=hint_limit, seed=seed, workers=workers, force=True))
+        left = time_limit_s - (time.perf_counter() - t_search)
+        outcome = run(m, time_limit_s=max(left, 1.0), seed=seed, workers=workers, callback=relay, started=t_search,
+                      hand_over_s=None if hand_over_s is None else max(0.0, hand_over_s - (time_limit_s - left)))
     stats["interrupted"] = int(outcome.interrupted)
     left = time_limit_s - (time.perf_counter() - t_search)
     if use_lns and outcome.status == "FEASIBLE" and not outcome.interrupted and not user_stop and left > 0.5:
