@@ -344,8 +344,9 @@ def hint_start(
     completion, again with the agents it left below a contract minimum re-planned
     around everyone else's fixed shifts (the greedy tops minimums up only where a
     shift still fits); failing both, :func:`add_hint`'s guess, which CP-SAT repairs.
-    A roster that leaves more than :data:`HINT_MAX_SHORT_SHARE` of the agents short
-    is not hinted at all unless ``force``.
+    On models with the runs automaton (``m.runs_automaton``, whose LP guides CP-SAT's
+    own search well), a roster that leaves more than :data:`HINT_MAX_SHORT_SHARE` of
+    the agents short is not hinted at all unless ``force``.
     Returns ``{"hint_complete": 0 or 1, "hint_freed_agents": n, "hinted": 0 or 1}``.
     """
     limits = {"time_limit_s": time_limit_s, "seed": seed, "workers": workers}
@@ -353,7 +354,7 @@ def hint_start(
     complete = complete_hint(m, start, **limits)
     if not complete:
         short = agents_below_minimums(m, start)
-        if not force and len(short) > HINT_MAX_SHORT_SHARE * len(m.agents):
+        if not force and m.runs_automaton and len(short) > HINT_MAX_SHORT_SHARE * len(m.agents):
             return {"hint_complete": 0, "hint_freed_agents": len(short), "hinted": 0}
         complete = bool(short) and complete_hint(m, start, free_agents=short, **limits)
     if not complete:
@@ -369,9 +370,10 @@ ruled by minimum runs (Curtois instances: 7 of 8 to every agent short) the roste
 CP-SAT completes from it anchors the portfolio on a poor solution (instance 5, 30 s,
 8 workers, three seeds: 1,455-1,755 hinted, 1,152-1,258 not). On the follow-the-sun
 problems it leaves 0 of ~120 (demo) and 1 of 1,000 short, and its hint is what gives
-the first roster in seconds (demo, 60 s: 165k hinted, 192k not). When CP-SAT finds no
-roster of its own soon, ``solve`` falls back on the hint (``hint_start(force=True)``):
-on Curtois 11-19 (50-120 employees) it found none in 60 s without."""
+the first roster in seconds (demo, 60 s: 165k hinted, 192k not). Applies only where
+the runs automaton is posted (small rosters; ``rules.RUNS_AUTOMATON_MAX_AGENT_DAYS``): it
+is measured there. When CP-SAT finds no roster of its own soon, ``solve`` falls back on
+the hint (``hint_start(force=True)``)."""
 
 
 def _profiles(m: RosterModel) -> list[tuple[str, ...]]:

@@ -65,6 +65,7 @@ class RosterModel:
     # soft floors (best effort): (language, interval) -> agents missing from the floor
     floor_slack: dict[tuple[str, int], cp_model.IntVar] | None = None
     soft_languages: set[str] = field(default_factory=set)
+    runs_automaton: bool = False  # minimum_runs posted its automata (small models only)
     # decision variables besides ``work``, kept so a starting roster can hint them all
     split: dict[tuple[tuple[str, ...], int], list[tuple[str, cp_model.IntVar]]] = field(default_factory=dict)
     under: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
@@ -324,8 +325,9 @@ def minimum_runs(m: RosterModel) -> list[Penalty]:
 
     A run touching the horizon's first or last date is exempt: the days beyond it are
     not known. Posted as clauses: no pattern off, j days on, off (resp. on, j off, on)
-    with j below the minimum; and, as a redundant copy, one automaton per agent over its
-    worked days that also counts the maximum run (:func:`_runs_automaton`). The clauses
+    with j below the minimum; and, on small rosters (:data:`RUNS_AUTOMATON_MAX_AGENT_DAYS`),
+    as a redundant copy, one automaton per agent over its worked days that also counts
+    the maximum run (:func:`_runs_automaton`). The clauses
     alone give CP-SAT's portfolio a poor bound and search; the automaton alone a good
     bound but worse rosters; both together did best (Curtois instance 5, 30 s, 8
     workers: bound 736 -> 1,139 against an optimum of 1,143, roster 1,341 -> 1,149-1,343
@@ -349,9 +351,18 @@ def minimum_runs(m: RosterModel) -> list[Penalty]:
                     if any(x is True for x in lits):
                         continue
                     m.model.add_bool_or(lits)
-        longest = agent.contract.max_consecutive_days or m.rules_of(a).max_consecutive_days
-        _runs_automaton(m, worked, longest, c.min_consecutive_days or 1, c.min_consecutive_days_off or 1)
+        if len(m.agents) * n <= RUNS_AUTOMATON_MAX_AGENT_DAYS:
+            longest = agent.contract.max_consecutive_days or m.rules_of(a).max_consecutive_days
+            _runs_automaton(m, worked, longest, c.min_consecutive_days or 1, c.min_consecutive_days_off or 1)
+            m.runs_automaton = True
     return []
+
+
+RUNS_AUTOMATON_MAX_AGENT_DAYS = 600
+"""Rosters up to this many agent-days get the runs automaton. Measured on the Curtois
+instances at 60 s: on 1-7 (8-20 employees x 28 days) it is what proves 1-3 optimal in
+2-15 s and brings 5 to 1,145-1,147; on 8-19 (30-120 employees, 28-84 days) CP-SAT then
+found no roster at all on 12-15 and 17-19, and worse ones on 8, 9 and 11."""
 
 
 def _runs_automaton(m: RosterModel, worked: list, longest: int, min_on: int, min_off: int) -> None:
