@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-
 from conftest import THREE_SHIFTS, agent, make_problem
+
 from fts_scheduler import (
     AvailabilityWindow,
     BreakRule,

@@ -170,7 +170,7 @@ def test_give_up_stops_only_a_search_without_a_roster():
     class Solver:
         stopped = 0
 
-        def StopSearch(self):  # noqa: N802 - CP-SAT's name
+        def StopSearch(self):  # CP-SAT's name
             self.stopped += 1
 
     watcher, solver = _Watcher(None), Solver()
