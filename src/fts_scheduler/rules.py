@@ -327,11 +327,11 @@ def minimum_runs(m: RosterModel) -> list[Penalty]:
     not known. Posted as clauses: no pattern off, j days on, off (resp. on, j off, on)
     with j below the minimum; and, on small rosters (:data:`RUNS_AUTOMATON_MAX_AGENT_DAYS`),
     as a redundant copy, one automaton per agent over its worked days that also counts
-    the maximum run (:func:`_runs_automaton`). The clauses
-    alone give CP-SAT's portfolio a poor bound and search; the automaton alone a good
-    bound but worse rosters; both together did best (Curtois instance 5, 30 s, 8
-    workers: bound 736 -> 1,139 against an optimum of 1,143, roster 1,341 -> 1,149-1,343
-    over three seeds; see docs/benchmarks.md).
+    the maximum run (:func:`_runs_automaton`). The clauses alone give CP-SAT's
+    portfolio a poor bound and search; the automaton alone a good bound but worse
+    rosters; both together did best (Curtois instance 5, 30 s, 8 workers, no hint:
+    bound 736 -> up to 1,139 against an optimum of 1,143, roster 1,341 -> 1,143-1,267
+    over nine runs; see docs/benchmarks.md).
     """
     for a, agent in enumerate(m.agents):
         c = agent.contract
