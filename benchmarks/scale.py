@@ -77,7 +77,6 @@ def rolling(agents: int, time_limit: float, days: int, workers: int | None) -> d
         build_model,
         extract_roster,
         hint_start,
-        release_memory,
         run,
     )
     from fts_scheduler.solver import default_workers
@@ -115,7 +114,6 @@ def rolling(agents: int, time_limit: float, days: int, workers: int | None) -> d
             decided.append(past)
         hint = greedy_roster(m, fixed=earlier, closed=decided)  # the new week planned around the fixed ones
         hint_start(m, hint, time_limit_s=min(30.0, 0.2 * per_week), seed=0, workers=step_workers)
-        release_memory()
         outcome = run(m, time_limit_s=per_week, seed=0, workers=step_workers)
         row["week_s"].append(round(time.perf_counter() - tw, 1))
         if outcome.status not in ("OPTIMAL", "FEASIBLE"):

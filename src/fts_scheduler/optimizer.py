@@ -358,10 +358,12 @@ def hint_start(
     if not complete:
         short = agents_below_minimums(m, start)
         if not force and m.runs_automaton and len(short) > HINT_MAX_SHORT_SHARE * len(m.agents):
+            release_memory()
             return {"hint_complete": 0, "hint_freed_agents": len(short), "hinted": 0}
         complete = bool(short) and complete_hint(m, start, free_agents=short, **limits)
     if not complete:
         add_hint(m, start)
+    release_memory()  # the completions' model copies are gone: hand their heap back before the search
     return {"hint_complete": int(complete), "hint_freed_agents": len(short), "hinted": 1}
 
 
@@ -370,7 +372,7 @@ def release_memory() -> None:
 
     The completion solves a copy of the whole model; glibc keeps that memory mapped
     after it is freed, and the main search's threads allocate elsewhere, so without
-    this the two add up: 1,000 agents (``benchmarks/scale.py``, 1 worker, 120 s) peaked
+    this the two add up (called by :func:`hint_start` itself, so every caller gets it): 1,000 agents (``benchmarks/scale.py``, 1 worker, 120 s) peaked
     at 4,310 MiB, with it at 3,601 MiB (RSS after the hint 2,177 -> 875 MiB).
     """
     gc.collect()

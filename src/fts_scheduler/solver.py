@@ -27,7 +27,6 @@ from .optimizer import (
     extract_roster,
     hint_start,
     model_stats,
-    release_memory,
     run,
     utc_day,
 )
@@ -153,7 +152,6 @@ def solve(
     # deterministic runs hint whatever the greedy gives: a probe timed in seconds is not reproducible
     stats.update(hint_start(m, start, time_limit_s=hint_limit, seed=seed, workers=workers,
                             force=deterministic_time is not None))
-    release_memory()
     stats["hint_s"] = round(time.perf_counter() - t0, 3)
     stats["workers"] = workers
     # each LNS step presolves the whole model again: worth it only while that is quick
@@ -181,7 +179,6 @@ def solve(
     )
     if outcome.gave_up:
         stats.update(hint_start(m, start, time_limit_s=hint_limit, seed=seed, workers=workers, force=True))
-        release_memory()
         left = time_limit_s - (time.perf_counter() - t_search)
         outcome = run(m, time_limit_s=max(left, 1.0), seed=seed, workers=workers, callback=relay, started=t_search,
                       hand_over_s=None if hand_over_s is None else max(0.0, hand_over_s - (time_limit_s - left)))
