@@ -153,14 +153,14 @@ def test_a_greedy_roster_that_leaves_most_agents_short_is_not_hinted():
     assert len(agents_below_minimums(m, nobody)) > HINT_MAX_SHORT_SHARE * len(m.agents)
     stats = hint_start(m, nobody, time_limit_s=5, seed=0, workers=1)
     assert stats["hinted"] == 0 and not m.model.Proto().solution_hint.vars
-    # half the agents short (the boundary): hinted, and completed with the short one re-planned
+    # half the agents short (the boundary): hinted, and completed once the short one is re-planned alone
     contract = Contract(min_weekly_hours=24, max_weekly_hours=40)
     problem = make_problem(agents=[agent(1, contract=contract), agent(2, contract=contract)],
                            templates=THREE_SHIFTS[:1], days=7, start=MON, rules=LabourRules(weekly_rest_hours=0))
     m, _ = build_model(problem)
     half = StartingRoster([list(greedy_roster(m).shifts[0]), []], {})
     stats = hint_start(m, half, time_limit_s=5, seed=0, workers=1)
-    assert stats == {"hint_complete": 1, "hint_freed_agents": 1, "hinted": 1}
+    assert stats == {"hint_complete": 1, "hint_replanned_agents": 1, "hint_freed_agents": 0, "hinted": 1}
     assert m.model.Proto().solution_hint.vars
 
 
@@ -201,3 +201,35 @@ def test_solve_falls_back_on_the_greedy_hint_when_the_unhinted_search_finds_noth
     roster = solve(problem, time_limit_s=5, workers=2)
     assert len(calls) == 2 and roster.stats["hinted"] == 1
     assert validate(problem, roster) == []
+
+
+def test_agents_the_greedy_left_short_are_replanned_alone_into_rosters_that_keep_their_rules():
+    from fts_scheduler.heuristic import replan_agents
+    from fts_scheduler.optimizer import run
+
+    problem = _ward(days=21, staff=6)
+    m, penalties = build_model(problem)
+    greedy = greedy_roster(m)
+    short = agents_below_minimums(m, greedy)
+    assert len(short) >= 4  # the greedy builds no runs of days: most agents miss a minimum
+    assert not complete_hint(m, greedy, time_limit_s=5, seed=0, workers=1)
+    replanned = replan_agents(m, greedy, short, time_limit_s=10, seed=0)
+    assert agents_below_minimums(m, replanned) == set()
+    for a in set(range(len(m.agents))) - short:  # the others keep their shifts
+        assert replanned.shifts[a] == greedy.shifts[a]
+    # the shifts as they are make a roster of the whole model, which the validator accepts
+    assert complete_hint(m, replanned, time_limit_s=5, seed=0, workers=1)
+    for a, taken in enumerate(replanned.shifts):
+        for k, v in m.work[a].items():
+            m.model.Add(v == int(k in taken))
+    outcome = run(m, time_limit_s=10, seed=0, workers=1)
+    assert outcome.status in ("OPTIMAL", "FEASIBLE")
+    assert validate(problem, extract_roster(m, penalties, outcome, {})) == []
+
+
+def test_replan_agents_out_of_time_keeps_the_starting_shifts():
+    from fts_scheduler.heuristic import replan_agents
+
+    m, _ = build_model(_ward(days=14, staff=4))
+    greedy = greedy_roster(m)
+    assert replan_agents(m, greedy, set(range(4)), time_limit_s=0, seed=0).shifts == greedy.shifts

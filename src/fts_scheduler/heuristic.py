@@ -18,16 +18,19 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 
-from .rules import COST_SCALE, RosterModel, minimum_weekly_minutes, shift_cost, weekend_runs
+from ortools.sat.python import cp_model
+
+from .rules import AGENT_RULES, COST_SCALE, RosterModel, minimum_weekly_minutes, shift_cost, weekend_runs
 from .timegrid import grid_span
 
-__all__ = ["greedy_roster", "StartingRoster", "agents_below_minimums"]
+__all__ = ["greedy_roster", "replan_agents", "StartingRoster", "agents_below_minimums"]
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,101 @@ class _AgentState:
         return w1 - free_from >= dt.timedelta(hours=need)
 
 
+class _Valuation:
+    """What each candidate shift is worth to each agent, kept up to date as shifts are taken.
+
+    A shift's worth: the coverage it adds, summed over its intervals at the best weight
+    among the agent's languages (a missing floor agent is worth far more than a missing
+    required agent; an agent above requirement costs a little), plus what it does
+    against per-shift demand and the agent's preferences, minus its cost.
+    """
+
+    def __init__(self, m: RosterModel) -> None:
+        p = m.problem
+        n = p.num_intervals
+        hours = p.interval_minutes / 60
+        self.m = m
+        self.under_w = p.weights.under_staffing * hours * COST_SCALE
+        self.over_w = p.weights.over_staffing * hours * COST_SCALE
+        self.floor_w = 100 * max(self.under_w, 1.0) + 1e6
+        langs = m.languages
+        self.langs = langs
+        li = {lang: i for i, lang in enumerate(langs)}
+        self.floor_def = np.array([m.floors.get(lang, np.zeros(n)) for lang in langs], dtype=float).reshape(
+            len(langs), n
+        )
+        self.req_def = np.array([m.required.get(lang, np.zeros(n)) for lang in langs], dtype=float).reshape(
+            len(langs), n
+        )
+        self.cover = {site: _cover_matrix(m, shifts) for site, shifts in m.shifts.items()}
+        self.states = [_AgentState(m, a) for a in range(len(m.agents))]
+        self.groups: dict[tuple[str, tuple[int, ...]], list[int]] = defaultdict(list)
+        for a, agent in enumerate(m.agents):
+            profile = tuple(sorted(li[x] for x in set(agent.languages) if x in li))
+            self.groups[(agent.site, profile)].append(a)
+        self.profile_of = {a: profile for (_, profile), members in self.groups.items() for a in members}
+        self.demand = _ShiftDemandState(m)
+        by_date: dict[str, dict[dt.date, list[int]]] = {}
+        for site, shifts in m.shifts.items():
+            by_date[site] = defaultdict(list)
+            for k, s in enumerate(shifts):
+                by_date[site][s.local_date].append(k)
+        self.wishes = [_preference_values(m, a, by_date[ag.site]) for a, ag in enumerate(m.agents)]
+        # whole-shift cost with currency and premiums, in objective units
+        self.cost = [np.array([shift_cost(p, ag, s) * COST_SCALE for s in m.shifts[ag.site]]) for ag in m.agents]
+        # a floor of a language few agents speak is worth more: those agents serve it first,
+        # not a widely spoken language that others could cover (the greedy cannot undo a pick)
+        speakers = np.array([sum(lang in ag.languages for ag in m.agents) for lang in langs], dtype=float)
+        self.scarcity = (len(m.agents) / np.maximum(speakers, 1.0)).reshape(len(langs), 1)
+        self.served: dict[tuple[tuple[str, ...], str, int], int] = defaultdict(int)
+
+    def weights(self) -> np.ndarray:
+        return np.where(
+            self.floor_def > 0,
+            self.floor_w * self.scarcity,
+            np.where(self.req_def > 0, self.under_w, -self.over_w),
+        )
+
+    def assign(self, a: int, k: int) -> None:
+        m, profile = self.m, self.profile_of[a]
+        site = m.agents[a].site
+        self.states[a].take(k)
+        self.demand.take(site, k)
+        if not profile:
+            return
+        s = m.shifts[site][k]
+        w = self.weights()[list(profile), s.first : s.last]
+        best = np.asarray(profile)[w.argmax(axis=0)]
+        cols = np.arange(s.first, s.last)
+        share = self.cover[site][k, s.first : s.last].toarray().ravel()
+        names = tuple(self.langs[i] for i in profile)
+        for lang_i, t in zip(best, cols):
+            self.served[(names, self.langs[lang_i], int(t))] += 1
+        on_floor = self.floor_def[best, cols] > 0
+        self.floor_def[best[on_floor], cols[on_floor]] -= share[on_floor]
+        self.req_def[best, cols] -= share
+
+    def coverage_gain(self, a: int) -> np.ndarray:
+        """Per shift of the agent's site: what it adds to coverage (per-shift demand included)."""
+        site, profile = self.m.agents[a].site, self.profile_of[a]
+        gain = self.demand.value[site].copy()
+        if profile:
+            gain += self.cover[site] @ self.weights()[list(profile)].max(axis=0)
+        return gain
+
+    def worth(self, a: int) -> np.ndarray:
+        """Per shift of the agent's site: its whole worth to the agent now (rules not applied)."""
+        return self.coverage_gain(a) + self.wishes[a] - self.cost[a]
+
+    def best_of(self, a: int) -> tuple[float, int]:
+        st = self.states[a]
+        if not st.mask.any():
+            return 0.0, -1
+        value = np.where(st.mask, self.worth(a), -np.inf)
+        k = int(value.argmax())
+        return float(value[k]), k
+
+
 def greedy_roster(
     m: RosterModel, fixed: list[list[int]] | None = None, closed: list[set[int]] | None = None
 ) -> StartingRoster:
@@ -237,98 +335,104 @@ def greedy_roster(
     part of the horizon): they are taken first, so the greedy plans around them;
     ``closed[a]`` lists shifts it may not take (decided against).
     """
-    p = m.problem
-    n = p.num_intervals
-    hours = p.interval_minutes / 60
-    under_w = p.weights.under_staffing * hours * COST_SCALE
-    over_w = p.weights.over_staffing * hours * COST_SCALE
-    floor_w = 100 * max(under_w, 1.0) + 1e6
-    langs = m.languages
-    li = {lang: i for i, lang in enumerate(langs)}
-    floor_def = np.array([m.floors.get(lang, np.zeros(n)) for lang in langs], dtype=float).reshape(len(langs), n)
-    req_def = np.array([m.required.get(lang, np.zeros(n)) for lang in langs], dtype=float).reshape(len(langs), n)
-
-    cover = {site: _cover_matrix(m, shifts) for site, shifts in m.shifts.items()}
-
-    states = [_AgentState(m, a) for a in range(len(m.agents))]
-    groups: dict[tuple[str, tuple[int, ...]], list[int]] = defaultdict(list)
-    for a, agent in enumerate(m.agents):
-        profile = tuple(sorted(li[x] for x in set(agent.languages) if x in li))
-        groups[(agent.site, profile)].append(a)
-    demand = _ShiftDemandState(m)
-    by_date: dict[str, dict[dt.date, list[int]]] = {}
-    for site, shifts in m.shifts.items():
-        by_date[site] = defaultdict(list)
-        for k, s in enumerate(shifts):
-            by_date[site][s.local_date].append(k)
-    wishes = [_preference_values(m, a, by_date[ag.site]) for a, ag in enumerate(m.agents)]
-    # whole-shift cost with currency and premiums, in objective units
-    cost = [np.array([shift_cost(p, ag, s) * COST_SCALE for s in m.shifts[ag.site]]) for ag in m.agents]
-
-    # a floor of a language few agents speak is worth more: those agents serve it first,
-    # not a widely spoken language that others could cover (the greedy cannot undo a pick)
-    speakers = np.array([sum(lang in ag.languages for ag in m.agents) for lang in langs], dtype=float)
-    scarcity = (len(m.agents) / np.maximum(speakers, 1.0)).reshape(len(langs), 1)
-
-    def weights() -> np.ndarray:
-        return np.where(floor_def > 0, floor_w * scarcity, np.where(req_def > 0, under_w, -over_w))
-
-    served: dict[tuple[tuple[str, ...], str, int], int] = defaultdict(int)
-
-    def assign(a: int, k: int, profile: tuple[int, ...]) -> None:
-        states[a].take(k)
-        demand.take(m.agents[a].site, k)
-        if not profile:
-            return
-        s = m.shifts[m.agents[a].site][k]
-        w = weights()[list(profile), s.first : s.last]
-        best = np.asarray(profile)[w.argmax(axis=0)]
-        cols = np.arange(s.first, s.last)
-        share = cover[m.agents[a].site][k, s.first : s.last].toarray().ravel()
-        names = tuple(langs[i] for i in profile)
-        for lang_i, t in zip(best, cols):
-            served[(names, langs[lang_i], int(t))] += 1
-        on_floor = floor_def[best, cols] > 0
-        floor_def[best[on_floor], cols[on_floor]] -= share[on_floor]
-        req_def[best, cols] -= share
-
-    profile_of = {a: profile for (_, profile), members in groups.items() for a in members}
+    v = _Valuation(m)
     for a, ks in enumerate(closed or []):
-        states[a].mask[sorted(ks)] = False
+        v.states[a].mask[sorted(ks)] = False
     for a, ks in enumerate(fixed or []):
         for k in ks:
-            assign(a, k, profile_of[a])
-
-    def best_of(a: int) -> tuple[float, int]:
-        st = states[a]
-        if not st.mask.any():
-            return 0.0, -1
-        site, profile = m.agents[a].site, profile_of[a]
-        gain = demand.value[site].copy()
-        if profile:
-            gain += cover[site] @ weights()[list(profile)].max(axis=0)
-        value = np.where(st.mask, gain + wishes[a] - cost[a], -np.inf)
-        k = int(value.argmax())
-        return float(value[k]), k
+            v.assign(a, k)
 
     # Lazy greedy: a shift's value only falls as others are taken (deficits shrink,
     # masks only lose shifts), so an agent's last value bounds its next one; only the
     # agent on top of the heap is re-valued, which is the same pick as re-valuing all.
-    heap = [(-value, a) for a in range(len(m.agents)) for value, _ in [best_of(a)] if value > 0]
+    heap = [(-value, a) for a in range(len(m.agents)) for value, _ in [v.best_of(a)] if value > 0]
     heapq.heapify(heap)
     while heap:
         _, a = heapq.heappop(heap)
-        value, k = best_of(a)
+        value, k = v.best_of(a)
         if value <= 0:
             continue
         if heap and value < -heap[0][0]:
             heapq.heappush(heap, (-value, a))
             continue
-        assign(a, k, profile_of[a])
+        v.assign(a, k)
         heapq.heappush(heap, (-value, a))
 
-    _top_up_minimums(m, states, groups, cover, cost, weights, assign)
-    return StartingRoster([st.taken for st in states], dict(served))
+    _top_up_minimums(v)
+    return StartingRoster([st.taken for st in v.states], dict(v.served))
+
+
+def replan_agents(
+    m: RosterModel, start: StartingRoster, agents: set[int], *, time_limit_s: float, seed: int = 0
+) -> StartingRoster:
+    """Re-plan ``agents`` one at a time, each the best roster of its own against everyone else's shifts.
+
+    The greedy takes one shift at a time, so it knows weekly and horizon totals but not
+    runs of days: where contracts ask for minimum runs on and off (nurse rosters), it
+    leaves most agents short. Here each agent in turn gets an exact CP-SAT model of its
+    own rules (:data:`~fts_scheduler.rules.AGENT_RULES`, nobody else in it), whose
+    objective is each shift's worth against the coverage the others leave (what the
+    greedy values), so the best roster of that small model is the agent's best reply.
+    Agents are re-planned in order, each seeing the ones before; an agent whose model
+    finds nothing in its share of ``time_limit_s`` keeps its starting shifts.
+    """
+    v = _Valuation(m)
+    for a, ks in enumerate(start.shifts):
+        if a not in agents:
+            for k in ks:
+                v.assign(a, k)
+    shifts = [list(ks) for ks in start.shifts]
+    deadline = time.perf_counter() + time_limit_s
+    order = sorted(agents)
+    last: list[int] = []
+    for i, a in enumerate(order):
+        left = deadline - time.perf_counter()
+        if left > 0:  # out of time: the rest keep their starting shifts
+            mine = _best_reply(m, a, v.worth(a), last, time_limit_s=left / (len(order) - i), seed=seed)
+            if mine is not None:
+                shifts[a] = last = mine
+        for k in shifts[a]:
+            v.assign(a, k)
+    return StartingRoster(shifts, dict(v.served))
+
+
+REPLY_GAP = 0.02
+
+
+def _best_reply(
+    m: RosterModel, a: int, worth: np.ndarray, hint: list[int], *, time_limit_s: float, seed: int
+) -> list[int] | None:
+    """The shifts of agent ``a`` that keep its own rules and are worth most (None: none found in time).
+
+    ``hint``: the previous agent's reply, often feasible (or nearly) for this one too.
+    """
+    model = cp_model.CpModel()
+    work = {k: model.new_bool_var(f"work({k})") for k in m.work[a]}
+    alone = RosterModel(
+        problem=m.problem,
+        model=model,
+        agents=[m.agents[a]],
+        shifts=m.shifts,
+        work=[work],
+        languages=m.languages,
+        floors={},
+        required={},
+    )
+    for rule in AGENT_RULES:
+        rule(alone)
+    model.Maximize(cp_model.LinearExpr.WeightedSum(list(work.values()), [round(worth[k]) for k in work]))
+    hinted = set(hint)
+    for k, x in work.items():
+        model.AddHint(x, int(k in hinted))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, time_limit_s)
+    solver.parameters.random_seed = seed
+    solver.parameters.num_workers = 1
+    solver.parameters.linearization_level = 2
+    solver.parameters.relative_gap_limit = REPLY_GAP
+    if solver.Solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return sorted(k for k, x in work.items() if solver.Value(x))
 
 
 class _ShiftDemandState:
@@ -420,17 +524,17 @@ def _cover_matrix(m: RosterModel, shifts: list) -> np.ndarray:
     return sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape)
 
 
-def _top_up_minimums(m, states, groups, cover, cost, weights, assign) -> None:
+def _top_up_minimums(v: _Valuation) -> None:
     """Give agents below their contract minimum the most useful shifts they may still take."""
+    m = v.m
     p = m.problem
     first, last = p.start_date, p.start_date + dt.timedelta(days=p.days - 1)
-    profile_of = {a: profile for (_, profile), members in groups.items() for a in members}
     for a, agent in enumerate(m.agents):
         if agent.contract.min_weekly_hours <= 0:
             continue
-        st = states[a]
+        st = v.states[a]
         site = agent.site
-        profile = profile_of.get(a, ())
+        profile = v.profile_of.get(a, ())
         for week in sorted({s.local_date.isocalendar()[:2] for s in m.shifts[site]}):
             monday = dt.date.fromisocalendar(week[0], week[1], 1)
             if monday < first or monday + dt.timedelta(days=6) > last:
@@ -441,9 +545,9 @@ def _top_up_minimums(m, states, groups, cover, cost, weights, assign) -> None:
                 in_week = np.array([x.local_date.isocalendar()[:2] == week for x in m.shifts[site]]) & st.mask
                 if not in_week.any():
                     break
-                gain = cover[site] @ (weights()[list(profile)].max(axis=0) if profile else np.zeros(p.num_intervals))
-                value = np.where(in_week, gain - cost[a], -np.inf)
-                assign(a, int(value.argmax()), profile)
+                weights = v.weights()[list(profile)].max(axis=0) if profile else np.zeros(p.num_intervals)
+                value = np.where(in_week, v.cover[site] @ weights - v.cost[a], -np.inf)
+                v.assign(a, int(value.argmax()))
 
 
 def agents_below_minimums(m: RosterModel, start: StartingRoster) -> set[int]:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from .heuristic import StartingRoster, agents_below_minimums
+from .heuristic import StartingRoster, agents_below_minimums, replan_agents
 from .models import BreakRule, Problem
 from .roster import ASSIGNMENT_COLUMNS, BREAK_COLUMNS, COVERAGE_COLUMNS, Roster
 from .rules import (
@@ -339,32 +339,51 @@ def complete_hint(
 
 
 def hint_start(
-    m: RosterModel, start: StartingRoster, *, time_limit_s: float, seed: int, workers: int, force: bool = False
+    m: RosterModel,
+    start: StartingRoster,
+    *,
+    time_limit_s: float,
+    seed: int,
+    workers: int,
+    force: bool = False,
+    replan_s: float | None = None,
 ) -> dict:
     """Hint CP-SAT with a starting roster: completed whole when possible, else as a partial guess.
 
     First the roster's shifts as they are (:func:`complete_hint`); if they admit no
-    completion, again with the agents it left below a contract minimum re-planned
-    around everyone else's fixed shifts (the greedy tops minimums up only where a
-    shift still fits); failing both, :func:`add_hint`'s guess, which CP-SAT repairs.
-    On models with the runs automaton (``m.runs_automaton``, whose LP guides CP-SAT's
-    own search well), a roster that leaves more than :data:`HINT_MAX_SHORT_SHARE` of
-    the agents short is not hinted at all unless ``force``.
-    Returns ``{"hint_complete": 0 or 1, "hint_freed_agents": n, "hinted": 0 or 1}``.
+    completion, the agents it left below a contract minimum are re-planned one at a
+    time, each the best roster of its own against everyone else's shifts
+    (:func:`~fts_scheduler.heuristic.replan_agents`, for ``replan_s`` seconds, default
+    ``time_limit_s``), and completed again; then with the agents still short freed
+    around everyone else's fixed shifts; failing all, :func:`add_hint`'s guess, which
+    CP-SAT repairs. On models with the runs automaton (``m.runs_automaton``, whose LP
+    guides CP-SAT's own search well), a greedy roster that leaves more than
+    :data:`HINT_MAX_SHORT_SHARE` of the agents short is not hinted at all unless ``force``.
+    Returns ``{"hint_complete": 0 or 1, "hint_replanned_agents": n, "hint_freed_agents": n,
+    "hinted": 0 or 1}``.
     """
     limits = {"time_limit_s": time_limit_s, "seed": seed, "workers": workers}
-    short: set[int] = set()
+    replanned = freed = 0
     complete = complete_hint(m, start, **limits)
     if not complete:
         short = agents_below_minimums(m, start)
         if not force and m.runs_automaton and len(short) > HINT_MAX_SHORT_SHARE * len(m.agents):
             release_memory()
-            return {"hint_complete": 0, "hint_freed_agents": len(short), "hinted": 0}
-        complete = bool(short) and complete_hint(m, start, free_agents=short, **limits)
+            return {"hint_complete": 0, "hint_replanned_agents": 0, "hint_freed_agents": 0, "hinted": 0}
+        if short:
+            replanned = len(short)
+            budget = time_limit_s if replan_s is None else replan_s
+            start = replan_agents(m, start, short, time_limit_s=budget, seed=seed)
+            short = agents_below_minimums(m, start)
+            complete = complete_hint(m, start, **limits)
+        if not complete and short:
+            freed = len(short)
+            complete = complete_hint(m, start, free_agents=short, **limits)
     if not complete:
         add_hint(m, start)
     release_memory()  # the completions' model copies are gone: hand their heap back before the search
-    return {"hint_complete": int(complete), "hint_freed_agents": len(short), "hinted": 1}
+    return {"hint_complete": int(complete), "hint_replanned_agents": replanned, "hint_freed_agents": freed,
+            "hinted": 1}
 
 
 def release_memory() -> None:

@@ -22,7 +22,7 @@ from ortools.sat.python import cp_model
 from .models import Agent, LabourRules, Problem, Site
 from .timegrid import CandidateShift
 
-__all__ = ["RosterModel", "Penalty", "HARD_RULES", "SOFT_RULES", "SHIFT_FILTERS", "COST_SCALE", "shift_allowed"]
+__all__ = ["RosterModel", "Penalty", "AGENT_RULES", "HARD_RULES", "SOFT_RULES", "SHIFT_FILTERS", "COST_SCALE", "shift_allowed"]
 
 COST_SCALE = 10_000
 """Objective units per currency unit: CP-SAT needs integers, so costs are in 1/100 cents
@@ -836,7 +836,7 @@ def fairness(m: RosterModel) -> list[Penalty]:
     return terms
 
 
-HARD_RULES: tuple[Rule, ...] = (
+AGENT_RULES: tuple[Rule, ...] = (
     one_shift_per_local_day,
     minimum_rest,
     forbidden_successions,
@@ -849,7 +849,8 @@ HARD_RULES: tuple[Rule, ...] = (
     weekly_rest,
     night_work,
     weekends_off,
-    team_lead_on_shift,
-    language_floors,
 )
+"""The hard rules that bind each agent on its own: a model of one agent with these holds
+exactly the rosters that agent may work (``heuristic.replan_agents`` builds such models)."""
+HARD_RULES: tuple[Rule, ...] = AGENT_RULES + (team_lead_on_shift, language_floors)
 SOFT_RULES: tuple[Rule, ...] = (labour_cost, staffing_against_requirement, shift_demand, preferences, fairness)

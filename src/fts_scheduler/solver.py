@@ -40,6 +40,11 @@ DEFAULT_WORKERS = 8
 on the 2-core reference machine 8 time-sliced workers prove bounds that 2 never reach."""
 
 
+REPLAN_SHARE = 0.5
+"""Time for re-planning, one at a time, the agents the greedy left short (``heuristic.replan_agents``),
+as a share of the search's time limit (not counted in it)."""
+
+
 def default_workers(variables: int) -> int:
     """CP-SAT workers for a model of this many variables: :data:`DEFAULT_WORKERS`, fewer for large models.
 
@@ -151,7 +156,7 @@ def solve(
     hint_limit = min(30.0, 0.2 * time_limit_s)
     # deterministic runs hint whatever the greedy gives: a probe timed in seconds is not reproducible
     stats.update(hint_start(m, start, time_limit_s=hint_limit, seed=seed, workers=workers,
-                            force=deterministic_time is not None))
+                            force=deterministic_time is not None, replan_s=REPLAN_SHARE * time_limit_s))
     stats["hint_s"] = round(time.perf_counter() - t0, 3)
     stats["workers"] = workers
     # each LNS step presolves the whole model again: worth it only while that is quick
