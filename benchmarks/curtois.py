@@ -11,7 +11,7 @@ the independent evaluator in ``curtois_eval.py``, not by the model's objective.
 
 prints: instance, objective (evaluator), best known, gap %, CP-SAT bound, time,
 status, cores. ``solve`` runs CP-SAT's portfolio, then hands the best roster to the
-library's large neighbourhood search for ``--lns-share`` of the time (0.5 here, off by
+library's large neighbourhood search for ``--lns-share`` of the time (0.25 here, off by
 default in ``solve``: it pays on rostering problems like these).
 """
 
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--instance", default="1-24", help="N, N-M or a comma list")
     ap.add_argument("--time-limit", type=float, default=60.0, help="per instance [s]")
     ap.add_argument("--workers", type=int, default=None, help="CP-SAT workers (default: the library's)")
-    ap.add_argument("--lns-share", type=float, default=0.5,
+    ap.add_argument("--lns-share", type=float, default=0.25,
                     help="share of the time limit for the library's LNS after CP-SAT's portfolio (solve's lns_share)")
     ap.add_argument("--out", type=Path, default=Path("out/curtois"))
     args = ap.parse_args(argv)

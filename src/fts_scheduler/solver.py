@@ -98,7 +98,11 @@ def solve(
     Parameters
     ----------
     time_limit_s
-        Wall-clock limit of the CP-SAT search [s] (model build not included).
+        Wall-clock limit of the CP-SAT search [s]. Not included: the model build and
+        the starting roster CP-SAT is hinted with (a greedy roster in seconds; where it
+        leaves agents below a contract minimum, their re-plan, up to
+        :data:`REPLAN_SHARE` of this limit, and its completion, up to a fifth of it;
+        after an unhinted probe that found nothing, the completion counts in it).
     seed
         CP-SAT random seed; with ``workers=1`` the search is deterministic.
     workers
@@ -183,7 +187,8 @@ def solve(
         give_up_s=None if stats["hinted"] or deterministic_time is not None else UNHINTED_PROBE * time_limit_s,
     )
     if outcome.gave_up:
-        stats.update(hint_start(m, start, time_limit_s=hint_limit, seed=seed, workers=workers, force=True))
+        stats.update(hint_start(m, start, time_limit_s=hint_limit, seed=seed, workers=workers, force=True,
+                                replan_s=REPLAN_SHARE * time_limit_s))
         left = time_limit_s - (time.perf_counter() - t_search)
         outcome = run(m, time_limit_s=max(left, 1.0), seed=seed, workers=workers, callback=relay, started=t_search,
                       hand_over_s=None if hand_over_s is None else max(0.0, hand_over_s - (time_limit_s - left)))
