@@ -233,3 +233,15 @@ def test_replan_agents_out_of_time_keeps_the_starting_shifts():
     m, _ = build_model(_ward(days=14, staff=4))
     greedy = greedy_roster(m)
     assert replan_agents(m, greedy, set(range(4)), time_limit_s=0, seed=0).shifts == greedy.shifts
+
+
+def test_replan_agents_in_work_units_is_reproducible():
+    from fts_scheduler.heuristic import replan_agents
+
+    m, _ = build_model(_ward(days=21, staff=6))
+    greedy = greedy_roster(m)
+    short = agents_below_minimums(m, greedy)
+    once = replan_agents(m, greedy, short, time_limit_s=60, seed=0, deterministic_time=5.0)
+    again = replan_agents(m, greedy, short, time_limit_s=60, seed=0, deterministic_time=5.0)
+    assert once.shifts == again.shifts != greedy.shifts
+    assert agents_below_minimums(m, once) == set()

@@ -347,6 +347,7 @@ def hint_start(
     workers: int,
     force: bool = False,
     replan_s: float | None = None,
+    deterministic_time: float | None = None,
 ) -> dict:
     """Hint CP-SAT with a starting roster: completed whole when possible, else as a partial guess.
 
@@ -359,6 +360,7 @@ def hint_start(
     CP-SAT repairs. On models with the runs automaton (``m.runs_automaton``, whose LP
     guides CP-SAT's own search well), a greedy roster that leaves more than
     :data:`HINT_MAX_SHORT_SHARE` of the agents short is not hinted at all unless ``force``.
+    ``deterministic_time`` limits the re-plan in CP-SAT work units (reproducible runs).
     Returns ``{"hint_complete": 0 or 1, "hint_replanned_agents": n, "hint_freed_agents": n,
     "hinted": 0 or 1}``.
     """
@@ -373,7 +375,8 @@ def hint_start(
         if short:
             replanned = len(short)
             budget = time_limit_s if replan_s is None else replan_s
-            start = replan_agents(m, start, short, time_limit_s=budget, seed=seed)
+            start = replan_agents(m, start, short, time_limit_s=budget, seed=seed,
+                                  deterministic_time=deterministic_time)
             short = agents_below_minimums(m, start)
             complete = complete_hint(m, start, **limits)
         if not complete and short:

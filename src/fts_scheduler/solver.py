@@ -160,7 +160,8 @@ def solve(
     hint_limit = min(30.0, 0.2 * time_limit_s)
     # deterministic runs hint whatever the greedy gives: a probe timed in seconds is not reproducible
     stats.update(hint_start(m, start, time_limit_s=hint_limit, seed=seed, workers=workers,
-                            force=deterministic_time is not None, replan_s=REPLAN_SHARE * time_limit_s))
+                            force=deterministic_time is not None, replan_s=REPLAN_SHARE * time_limit_s,
+                            deterministic_time=None if deterministic_time is None else REPLAN_SHARE * deterministic_time))
     stats["hint_s"] = round(time.perf_counter() - t0, 3)
     stats["workers"] = workers
     # each LNS step presolves the whole model again: worth it only while that is quick
