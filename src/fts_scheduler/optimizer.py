@@ -394,8 +394,9 @@ def release_memory() -> None:
 
     The completion solves a copy of the whole model; glibc keeps that memory mapped
     after it is freed, and the main search's threads allocate elsewhere, so without
-    this the two add up (called by :func:`hint_start` itself, so every caller gets it): 1,000 agents (``benchmarks/scale.py``, 1 worker, 120 s) peaked
-    at 4,310 MiB, with it at 3,601 MiB (RSS after the hint 2,177 -> 875 MiB).
+    this the two add up (called by :func:`hint_start` itself, so every caller gets it):
+    1,000 agents (``benchmarks/scale.py``, 1 worker, 120 s) peaked at 4,310 MiB, with it
+    at 3,601 MiB (RSS after the hint 2,177 -> 875 MiB).
     """
     gc.collect()
     try:

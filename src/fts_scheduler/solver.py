@@ -157,11 +157,15 @@ def solve(
     workers = default_workers(stats["variables"]) if workers is None else workers
     t0 = time.perf_counter()
     start = greedy_roster(m)
-    hint_limit = min(30.0, 0.2 * time_limit_s)
+    hint_limits = {
+        "time_limit_s": min(30.0, 0.2 * time_limit_s),
+        "seed": seed,
+        "workers": workers,
+        "replan_s": REPLAN_SHARE * time_limit_s,
+        "deterministic_time": None if deterministic_time is None else REPLAN_SHARE * deterministic_time,
+    }
     # deterministic runs hint whatever the greedy gives: a probe timed in seconds is not reproducible
-    stats.update(hint_start(m, start, time_limit_s=hint_limit, seed=seed, workers=workers,
-                            force=deterministic_time is not None, replan_s=REPLAN_SHARE * time_limit_s,
-                            deterministic_time=None if deterministic_time is None else REPLAN_SHARE * deterministic_time))
+    stats.update(hint_start(m, start, force=deterministic_time is not None, **hint_limits))
     stats["hint_s"] = round(time.perf_counter() - t0, 3)
     stats["workers"] = workers
     # each LNS step presolves the whole model again: worth it only while that is quick
@@ -188,8 +192,7 @@ def solve(
         give_up_s=None if stats["hinted"] or deterministic_time is not None else UNHINTED_PROBE * time_limit_s,
     )
     if outcome.gave_up:
-        stats.update(hint_start(m, start, time_limit_s=hint_limit, seed=seed, workers=workers, force=True,
-                                replan_s=REPLAN_SHARE * time_limit_s))
+        stats.update(hint_start(m, start, force=True, **hint_limits))
         left = time_limit_s - (time.perf_counter() - t_search)
         outcome = run(m, time_limit_s=max(left, 1.0), seed=seed, workers=workers, callback=relay, started=t_search,
                       hand_over_s=None if hand_over_s is None else max(0.0, hand_over_s - (time_limit_s - left)))
