@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 from conftest import THREE_SHIFTS, agent, make_problem
 from hypothesis import HealthCheck, given, settings
@@ -29,8 +30,6 @@ MON = dt.date(2026, 3, 2)
 
 def _ward(days: int = 14, staff: int = 6, seed: int = 0):
     """A small nurse-rostering problem: cover per day and shift, horizon totals, runs of days."""
-    import random
-
     rng = random.Random(seed)
     contract = Contract(
         min_weekly_hours=0,
@@ -245,3 +244,70 @@ def test_replan_agents_in_work_units_is_reproducible():
     again = replan_agents(m, greedy, short, time_limit_s=60, seed=0, deterministic_time=5.0)
     assert once.shifts == again.shifts != greedy.shifts
     assert agents_below_minimums(m, once) == set()
+
+
+def test_costly_days_frees_everyone_around_the_days_the_roster_pays_on():
+    from fts_scheduler.lns import _costly_days
+
+    problem = _ward(days=14, staff=4)
+    m, penalties = build_model(problem)
+    by_agent = [[v.Index() for v in m.work[a].values()] for a in range(len(m.agents))]
+    day_of = {v.Index(): m.shifts[agent.site][k].local_date.toordinal()
+              for a, agent in enumerate(m.agents) for k, v in m.work[a].items()}
+    dated = [(p.day.toordinal(), p.expr.Index(), p.weight) for p in penalties if p.rule == "shift_demand_under"]
+    assert dated  # the ward's cover terms carry their date
+    values = [0] * len(m.model.Proto().variables)
+    paid = MON + dt.timedelta(days=5)
+    for day, i, _ in dated:
+        if day == paid.toordinal():
+            values[i] = 1
+    free = _costly_days(0.1, random.Random(0), by_agent, day_of, 14, dated, values)
+    window = {(paid + dt.timedelta(days=k)).toordinal() for k in (-1, 0, 1)}
+    assert free == {i for i, day in day_of.items() if day in window}
+    assert _costly_days(0.1, random.Random(0), by_agent, day_of, 14, dated, [0] * len(values)) == set()
+
+
+def test_lns_on_costly_days_alone_improves_and_validates():
+    problem = _ward()
+    m, penalties = build_model(problem)
+    assert complete_hint(m, StartingRoster([[] for _ in m.agents], {}), time_limit_s=10, seed=0, workers=1,
+                         free_agents=set(range(len(m.agents))))
+    values = list(m.model.Proto().solution_hint.values)
+    start = _objective(m, values)
+
+    result = improve(m, values, start, time_limit_s=1.0, seed=0, deterministic=True, step_limit=0.1,
+                     kinds=("costly_days",), penalties=penalties)
+    assert result.objective < start
+    assert set(result.by_kind) == {"costly_days"}
+    roster = extract_roster(m, penalties, read_back(m, result, bound=0.0, runtime_s=1.0), {})
+    assert validate(problem, roster) == []
+    # without the objective terms the kind cannot see costs: a window of days instead
+    blind = improve(m, values, start, time_limit_s=0.3, seed=0, deterministic=True, step_limit=0.1,
+                    kinds=("costly_days",))
+    assert set(blind.by_kind) == {"days"}
+
+
+def test_first_lines_alone_give_short_agents_rosters_that_keep_their_rules():
+    # the day-by-day search without CP-SAT's improving search after it (first_only)
+    from fts_scheduler.heuristic import _best_reply, _Valuation
+    from fts_scheduler.optimizer import run
+
+    problem = _ward(days=21, staff=6)
+    m, penalties = build_model(problem)
+    greedy = greedy_roster(m)
+    short = agents_below_minimums(m, greedy)
+    assert len(short) >= 4
+    valuation = _Valuation(m)
+    shifts = [list(ks) for ks in greedy.shifts]
+    for a in sorted(short):
+        line = _best_reply(m, a, valuation.worth(a), [], time_limit_s=5, seed=0, first_only=True)
+        assert line is not None and line != greedy.shifts[a]
+        shifts[a] = line
+    start = StartingRoster(shifts, {})
+    assert agents_below_minimums(m, start) == set()
+    for a, taken in enumerate(shifts):
+        for k, v in m.work[a].items():
+            m.model.Add(v == int(k in taken))
+    outcome = run(m, time_limit_s=10, seed=0, workers=1)
+    assert outcome.status in ("OPTIMAL", "FEASIBLE")
+    assert validate(problem, extract_roster(m, penalties, outcome, {})) == []

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from .optimizer import SolveOutcome
-from .rules import RosterModel
+from .rules import Penalty, RosterModel
 
 __all__ = ["LnsResult", "improve", "read_back"]
 
@@ -41,7 +41,11 @@ class LnsResult:
     trace: list[tuple[str, int, str, float, float]] = field(default_factory=list)  # kind, freed, status, s, objective
 
 
-KINDS = ("days", "agents", "agents_days")
+KINDS = ("days", "agents", "agents_days", "costly_days")
+"""Neighbourhoods, taken in turn. ``costly_days`` frees everyone on a few days drawn by what
+the incumbent pays on them (shortfalls, unmet wishes), each with the day before and after:
+a shortfall on scattered days (weekends, say) is often mended only by moving several of
+them at once, which a single window of days does not free."""
 
 
 def improve(
@@ -56,6 +60,7 @@ def improve(
     deterministic: bool = False,
     step_limit: float | None = None,
     kinds: tuple[str, ...] = KINDS,
+    penalties: list[Penalty] | None = None,
 ) -> LnsResult:
     """Improve the roster ``values`` (one value per variable of ``m.model``) for ``time_limit_s``.
 
@@ -82,6 +87,14 @@ def improve(
         return result
     first_day = min(day_of.values())
     span = max(day_of.values()) - first_day + 1
+    # (day, variable, weight) of the dated objective terms that are plain variables
+    dated = [
+        (p.day.toordinal(), p.expr.Index(), p.weight)
+        for p in penalties or ()
+        if p.day is not None and isinstance(p.expr, cp_model.IntVar)
+    ]
+    if not dated:
+        kinds = tuple(k for k in kinds if k != "costly_days") or ("days",)
     domains = {i: (proto.variables[i].domain[0], proto.variables[i].domain[1]) for i in work}  # booleans
     if step_limit is None:
         step_limit = max(0.5, 0.02 * time_limit_s)
@@ -99,7 +112,10 @@ def improve(
         if left < 0.05 * step_limit:
             break
         kind = kinds[result.steps % len(kinds)]
-        free = _neighbourhood(kind, share[kind], rng, by_agent, day_of, first_day, span, len(m.agents))
+        if kind == "costly_days":
+            free = _costly_days(share[kind], rng, by_agent, day_of, span, dated, result.values)
+        if kind != "costly_days" or not free:  # a roster that pays nothing dated: a window instead
+            free = _neighbourhood("days" if kind == "costly_days" else kind, share[kind], rng, by_agent, day_of, first_day, span, len(m.agents))
         for i in work:
             if i not in free:
                 v = result.values[i]
@@ -161,6 +177,23 @@ def _neighbourhood(kind, share, rng, by_agent, day_of, first_day, span, n_agents
     start = first_day + rng.randrange(max(1, span - width + 1))
     chosen = rng.sample(range(n_agents), min(count, n_agents))
     return {i for a in chosen for i in by_agent[a] if start <= day_of[i] < start + width}
+
+
+def _costly_days(share, rng, by_agent, day_of, span, dated, values) -> set[int]:
+    """Everyone's shifts on a few days drawn in proportion to what the roster pays on them, and their neighbours."""
+    cost: dict[int, int] = {}
+    for day, i, weight in dated:
+        if values[i]:
+            cost[day] = cost.get(day, 0) + weight * values[i]
+    if not cost:
+        return set()
+    days = list(cost)
+    count = min(len(days), max(1, round(share * span / 3)))
+    chosen: set[int] = set()
+    while len(chosen) < count:  # weighted draw without replacement
+        chosen.add(rng.choices(days, weights=[cost[d] for d in days])[0])
+    window = {d + k for d in chosen for k in (-1, 0, 1)}
+    return {i for idx in by_agent for i in idx if day_of[i] in window}
 
 
 def _hint(proto, values: list[int]) -> None:

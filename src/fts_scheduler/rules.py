@@ -35,11 +35,16 @@ FLOOR_SHORTFALL_WEIGHT = 100_000 * COST_SCALE
 
 @dataclass(frozen=True, slots=True)
 class Penalty:
-    """One objective term: ``weight * expr``, filed under the rule that made it."""
+    """One objective term: ``weight * expr``, filed under the rule that made it.
+
+    ``day``: the date the term is paid on, where it has one (coverage, dated wishes):
+    the large neighbourhood search frees the days where the roster pays most.
+    """
 
     rule: str
     expr: cp_model.LinearExprT
     weight: int
+    day: dt.date | None = None
 
 
 @dataclass
@@ -757,12 +762,12 @@ def shift_demand(m: RosterModel) -> list[Penalty]:
             under = m.model.NewIntVar(0, d.agents, f"demand_under({d.shift},{d.date},{i})")
             m.model.Add(under >= d.agents - count)  # the linear relaxation's half, kept for the bound
             m.model.AddMaxEquality(under, [0, d.agents - count])
-            terms.append(Penalty("shift_demand_under", under, round(d.under_weight * COST_SCALE)))
+            terms.append(Penalty("shift_demand_under", under, round(d.under_weight * COST_SCALE), d.date))
         if d.over_weight > 0 and len(vs) > d.agents:
             over = m.model.NewIntVar(0, len(vs), f"demand_over({d.shift},{d.date},{i})")
             m.model.Add(over >= count - d.agents)
             m.model.AddMaxEquality(over, [0, count - d.agents])
-            terms.append(Penalty("shift_demand_over", over, round(d.over_weight * COST_SCALE)))
+            terms.append(Penalty("shift_demand_over", over, round(d.over_weight * COST_SCALE), d.date))
     return terms
 
 
@@ -784,13 +789,13 @@ def preferences(m: RosterModel) -> list[Penalty]:
             for day in _days_of(pref, first, last):
                 vs = [v for s, v in on_day.get(day, []) if pref.shift is None or s.template == pref.shift]
                 if pref.kind == "off":
-                    terms += [Penalty("preferences", v, weight) for v in vs]
+                    terms += [Penalty("preferences", v, weight, day) for v in vs]
                 else:
                     missed = m.model.NewBoolVar(f"pref_on_missed({agent.id},{day})")
                     # an equality, not >=: the vs are exclusive (one shift a day), and a loose
                     # slack would let a non-optimal roster report a penalty it does not incur
                     m.model.Add(sum(vs) + missed == 1)
-                    terms.append(Penalty("preferences", missed, weight))
+                    terms.append(Penalty("preferences", missed, weight, day))
     return terms
 
 

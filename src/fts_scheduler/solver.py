@@ -199,7 +199,7 @@ def solve(
     stats["interrupted"] = int(outcome.interrupted)
     left = time_limit_s - (time.perf_counter() - t_search)
     if use_lns and outcome.status == "FEASIBLE" and not outcome.interrupted and not user_stop and left > 0.5:
-        outcome, stats["lns"] = _improve(m, outcome, left, seed, t_search, relay)
+        outcome, stats["lns"] = _improve(m, penalties, outcome, left, seed, t_search, relay)
     if outcome.status in ("OPTIMAL", "FEASIBLE"):
         return extract_roster(m, penalties, outcome, stats)
     if outcome.interrupted:
@@ -215,7 +215,7 @@ def solve(
     raise RuntimeError(f"CP-SAT returned {outcome.status}: the model is malformed (a bug, please report)")
 
 
-def _improve(m, outcome, left: float, seed: int, t_search: float, relay) -> tuple:
+def _improve(m, penalties, outcome, left: float, seed: int, t_search: float, relay) -> tuple:
     """Hand the portfolio's roster to the LNS for the time left; the bound stays the portfolio's."""
     bound = outcome.solver.BestObjectiveBound()
     start = outcome.solver.ObjectiveValue()
@@ -240,6 +240,7 @@ def _improve(m, outcome, left: float, seed: int, t_search: float, relay) -> tupl
         seed=seed,
         workers=LNS_STEP_WORKERS,
         on_improvement=on_improvement,
+        penalties=penalties,
     )
     runtime = time.perf_counter() - t_search
     lns_stats = {
