@@ -311,3 +311,23 @@ def test_first_lines_alone_give_short_agents_rosters_that_keep_their_rules():
     outcome = run(m, time_limit_s=10, seed=0, workers=1)
     assert outcome.status in ("OPTIMAL", "FEASIBLE")
     assert validate(problem, extract_roster(m, penalties, outcome, {})) == []
+
+
+def test_replan_agents_gives_agents_that_got_nothing_a_second_round(monkeypatch):
+    from fts_scheduler import heuristic
+    from fts_scheduler.heuristic import replan_agents
+
+    m, _ = build_model(_ward(days=21, staff=6))
+    greedy = greedy_roster(m)
+    short = agents_below_minimums(m, greedy)
+    calls: list[int] = []
+    real = heuristic._best_reply
+
+    def first_attempt_fails(m, a, *args, **kwargs):
+        calls.append(a)
+        return None if calls.count(a) == 1 else real(m, a, *args, **kwargs)
+
+    monkeypatch.setattr(heuristic, "_best_reply", first_attempt_fails)
+    replanned = replan_agents(m, greedy, short, time_limit_s=10, seed=0)
+    assert sorted(calls) == sorted(list(short) * 2)  # each short agent twice, nobody else
+    assert agents_below_minimums(m, replanned) == set()

@@ -384,8 +384,10 @@ def replan_agents(
     own rules (:data:`~fts_scheduler.rules.AGENT_RULES`, nobody else in it), whose
     objective is each shift's worth against the coverage the others leave (what the
     greedy values), so the best roster of that small model is the agent's best reply.
-    Agents are re-planned in order, each seeing the ones before; an agent whose model
-    finds nothing in its share of ``time_limit_s`` keeps its starting shifts. With
+    Agents are re-planned in order, each seeing the ones before; the agents whose model
+    finds nothing in its share of ``time_limit_s`` get a second round with the time
+    left (:data:`REPLAN_RESERVE` at least), and keep their starting shifts if that
+    finds nothing either. With
     ``deterministic_time`` each agent's model gets an equal share of that many CP-SAT
     work units instead (``time_limit_s`` then only caps each one's wall time): the same
     agents get the same rosters on any machine.
@@ -397,34 +399,65 @@ def replan_agents(
             for k in ks:
                 v.assign(a, k)
     shifts = [list(ks) for ks in start.shifts]
-    deadline = time.perf_counter() + time_limit_s
-    order = sorted(agents)
-    # a few agents at once (CP-SAT releases the GIL): each sees the agents before its
-    # group, not the others in it; a fixed group size, so results do not depend on the cores
-    group = REPLY_THREADS
     last: list[int] = []
-    with ThreadPoolExecutor(max_workers=group) as pool:
-        for i in range(0, len(order), group):
-            chunk = order[i : i + group]
-            if deterministic_time is not None:
-                limits = {"time_limit_s": time_limit_s, "work_units": deterministic_time / len(order)}
-            else:
-                left = deadline - time.perf_counter()
-                share = left / -(-(len(order) - i) // group)
-                # a tight budget buys each agent a first roster rather than nobody an optimal one
-                limits = {"time_limit_s": max(share, min(left, REPLY_MIN_S)), "first_only": share < REPLY_MIN_S}
-                if left <= 0:  # out of time: the rest keep their starting shifts
-                    limits = {}
-            if limits:
-                futures = [pool.submit(_best_reply, m, a, v.worth(a), last, seed=seed, **limits) for a in chunk]
-                for a, future in zip(chunk, futures):
-                    mine = future.result()
-                    if mine is not None:
-                        shifts[a] = last = mine
-            for a in chunk:
-                for k in shifts[a]:
-                    v.assign(a, k)
+    with ThreadPoolExecutor(max_workers=REPLY_THREADS) as pool:
+        if deterministic_time is not None:
+            limits = {"time_limit_s": time_limit_s, "work_units": deterministic_time / max(1, len(agents))}
+            missed = _reply_round(m, v, pool, sorted(agents), shifts, last, seed, lambda share: limits)
+        else:
+            deadline = time.perf_counter() + time_limit_s
+
+            def limits_until(end: float):
+                def limits(groups_left: int) -> dict:
+                    left = end - time.perf_counter()
+                    if left <= 0:  # out of time: the rest are missed
+                        return {}
+                    share = left / groups_left
+                    # a tight budget buys each agent a first roster rather than nobody an optimal one
+                    return {"time_limit_s": max(share, min(left, REPLY_MIN_S)), "first_only": share < REPLY_MIN_S}
+                return limits
+
+            missed = _reply_round(m, v, pool, sorted(agents), shifts, last, seed,
+                                  limits_until(deadline - REPLAN_RESERVE * time_limit_s))
+            # a second chance for the agents that got nothing (out of time, or no roster
+            # found in their share): the reserve and whatever the first round left
+            missed = _reply_round(m, v, pool, missed, shifts, last, seed, limits_until(deadline))
+    for a in missed:  # they keep their starting shifts
+        for k in shifts[a]:
+            v.assign(a, k)
     return StartingRoster(shifts, dict(v.served))
+
+
+def _reply_round(m, v, pool, order: list[int], shifts: list[list[int]], last: list[int], seed: int,
+                 limits_for) -> list[int]:
+    """Best replies for ``order``, :data:`REPLY_THREADS` at a time; the agents that got none.
+
+    Each group sees the agents re-planned before it (their shifts are assigned in ``v``),
+    not the others in it; a fixed group size, so results do not depend on the cores.
+    ``limits_for(groups_left)``: the keyword limits of each agent's search (empty: out of time).
+    """
+    missed: list[int] = []
+    for i in range(0, len(order), REPLY_THREADS):
+        chunk = order[i : i + REPLY_THREADS]
+        limits = limits_for(-(-(len(order) - i) // REPLY_THREADS))
+        if not limits:
+            missed += order[i:]
+            break
+        futures = [pool.submit(_best_reply, m, a, v.worth(a), list(last), seed=seed, **limits) for a in chunk]
+        for a, future in zip(chunk, futures):
+            mine = future.result()
+            if mine is None:
+                missed.append(a)
+                continue
+            shifts[a] = mine
+            last[:] = mine
+            for k in mine:
+                v.assign(a, k)
+    return missed
+
+
+REPLAN_RESERVE = 0.2
+"""Share of :func:`replan_agents`' time kept for a second round over the agents the first left without a roster."""
 
 
 REPLY_THREADS = 2
@@ -475,7 +508,8 @@ def _best_reply(
         rule(alone)
     model.Maximize(cp_model.LinearExpr.WeightedSum(list(work.values()), [round(worth[k]) for k in work]))
     t0 = time.perf_counter()
-    line = _first_line(alone, worth, time_limit_s=min(time_limit_s, FIRST_LINE_S), seed=seed,
+    # a second chance (the re-plan's second round) is a long budget: half of it for this search
+    line = _first_line(alone, worth, time_limit_s=min(time_limit_s, max(FIRST_LINE_S, time_limit_s / 2)), seed=seed,
                        work_units=None if work_units is None else work_units / 2)
     if line is not None and first_only:
         return line
