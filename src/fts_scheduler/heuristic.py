@@ -403,7 +403,7 @@ def replan_agents(
     with ThreadPoolExecutor(max_workers=REPLY_THREADS) as pool:
         if deterministic_time is not None:
             limits = {"time_limit_s": time_limit_s, "work_units": deterministic_time / max(1, len(agents))}
-            missed = _reply_round(m, v, pool, sorted(agents), shifts, last, seed, lambda share: limits)
+            missed = _reply_round(m, v, pool, sorted(agents), shifts, last, seed, lambda _groups_left: limits)
         else:
             deadline = time.perf_counter() + time_limit_s
 

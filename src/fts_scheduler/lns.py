@@ -115,7 +115,8 @@ def improve(
         if kind == "costly_days":
             free = _costly_days(share[kind], rng, by_agent, day_of, span, dated, result.values)
         if kind != "costly_days" or not free:  # a roster that pays nothing dated: a window instead
-            free = _neighbourhood("days" if kind == "costly_days" else kind, share[kind], rng, by_agent, day_of, first_day, span, len(m.agents))
+            window_kind = "days" if kind == "costly_days" else kind
+            free = _neighbourhood(window_kind, share[kind], rng, by_agent, day_of, first_day, span, len(m.agents))
         for i in work:
             if i not in free:
                 v = result.values[i]
