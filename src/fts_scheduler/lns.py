@@ -15,6 +15,8 @@ runs out of time.
 
 from __future__ import annotations
 
+import heapq
+import math
 import random
 import time
 from dataclasses import dataclass, field
@@ -188,11 +190,10 @@ def _costly_days(share, rng, by_agent, day_of, span, dated, values) -> set[int]:
             cost[day] = cost.get(day, 0) + weight * values[i]
     if not cost:
         return set()
-    days = list(cost)
-    count = min(len(days), max(1, round(share * span / 3)))
-    chosen: set[int] = set()
-    while len(chosen) < count:  # weighted draw without replacement
-        chosen.add(rng.choices(days, weights=[cost[d] for d in days])[0])
+    count = max(1, round(share * span / 3))
+    # weighted draw without replacement (Efraimidis-Spirakis keys u ** (1 / w), in log form
+    # as costs run to millions): one pass, where redrawing until a new day could spin long
+    chosen = heapq.nlargest(count, cost, key=lambda d: math.log(1.0 - rng.random()) / cost[d])
     window = {d + k for d in chosen for k in (-1, 0, 1)}
     return {i for idx in by_agent for i in idx if day_of[i] in window}
 

@@ -37,7 +37,7 @@ FLOOR_SHORTFALL_WEIGHT = 100_000 * COST_SCALE
 class Penalty:
     """One objective term: ``weight * expr``, filed under the rule that made it.
 
-    ``day``: the date the term is paid on, where it has one (coverage, dated wishes):
+    ``day``: the date the term is paid on, where it has one (per-shift demand, wishes):
     the large neighbourhood search frees the days where the roster pays most.
     """
 
