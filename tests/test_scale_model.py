@@ -166,7 +166,8 @@ def test_compact_model_is_smaller(plain):
     compact = len(m.model.Proto().variables), len(m.model.Proto().constraints)
     assert m.over == {}
     domains = m.model.Proto().variables
-    assert all(domains[var.Index()].domain[-1] <= int(m.required[lang][t]) for (lang, t), var in m.under.items())
+    # domain[1], the upper bound: negative indices of this proto wrapper read 0
+    assert all(domains[var.Index()].domain[1] <= int(m.required[lang][t]) for (lang, t), var in m.under.items())
     plain()
     m, _ = optimizer.build_model(p)
     assert compact[0] < len(m.model.Proto().variables) and compact[1] < len(m.model.Proto().constraints)
