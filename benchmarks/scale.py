@@ -113,7 +113,8 @@ def rolling(agents: int, time_limit: float, days: int, workers: int | None) -> d
             earlier.append(keep)
             decided.append(past)
         hint = greedy_roster(m, fixed=earlier, closed=decided)  # the new week planned around the fixed ones
-        hint_start(m, hint, time_limit_s=min(30.0, 0.2 * per_week), seed=0, workers=step_workers)
+        started = hint_start(m, hint, time_limit_s=min(30.0, 0.2 * per_week), seed=0, workers=step_workers)
+        row.setdefault("week_hint", []).append(started)  # complete? agents re-planned?
         outcome = run(m, time_limit_s=per_week, seed=0, workers=step_workers)
         row["week_s"].append(round(time.perf_counter() - tw, 1))
         if outcome.status not in ("OPTIMAL", "FEASIBLE"):

@@ -226,6 +226,28 @@ def test_agents_the_greedy_left_short_are_replanned_alone_into_rosters_that_keep
     assert validate(problem, extract_roster(m, penalties, outcome, {})) == []
 
 
+def test_replan_agents_keeps_shifts_the_caller_fixed_in_the_domains():
+    """A rolling plan fixes earlier weeks through the variables' domains: a reply must keep them."""
+    from fts_scheduler.heuristic import replan_agents
+
+    m, _ = build_model(_ward(days=21, staff=6))
+    greedy = greedy_roster(m)
+    short = agents_below_minimums(m, greedy)
+    free = replan_agents(m, greedy, short, time_limit_s=60, seed=0, deterministic_time=5.0)
+    a = min(short)
+    shifts = m.shifts[m.agents[a].site]
+    k_on = free.shifts[a][0]  # the reply's first shift for agent a: forbid it, and impose another that day
+    k_off = next(k for k in m.work[a] if k != k_on and shifts[k].local_date == shifts[k_on].local_date)
+    domains = m.model.Proto().variables
+    for k, value in ((k_on, 0), (k_off, 1)):
+        domains[m.work[a][k].Index()].domain[0] = domains[m.work[a][k].Index()].domain[1] = value
+    assert not complete_hint(m, free, time_limit_s=5, seed=0, workers=1)  # it contradicts them now
+    held = replan_agents(m, greedy, short, time_limit_s=60, seed=0, deterministic_time=5.0)
+    assert k_on not in held.shifts[a] and k_off in held.shifts[a]
+    assert agents_below_minimums(m, held) == set()
+    assert complete_hint(m, held, time_limit_s=5, seed=0, workers=1)
+
+
 def test_replan_agents_out_of_time_keeps_the_starting_shifts():
     from fts_scheduler.heuristic import replan_agents
 

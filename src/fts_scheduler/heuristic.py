@@ -506,6 +506,13 @@ def _best_reply(
     )
     for rule in AGENT_RULES:
         rule(alone)
+    # shifts the caller fixed in the whole model's domains (earlier weeks of a rolling plan)
+    # hold here too: without this, the reply undid them and the completion was infeasible
+    proto = m.model.Proto()
+    for k, v in m.work[a].items():
+        lo, hi = proto.variables[v.Index()].domain[0], proto.variables[v.Index()].domain[1]  # a boolean's
+        if lo == hi:
+            model.Add(work[k] == lo)
     model.Maximize(cp_model.LinearExpr.WeightedSum(list(work.values()), [round(worth[k]) for k in work]))
     t0 = time.perf_counter()
     # a second chance (the re-plan's second round) is a long budget: half of it for this search
