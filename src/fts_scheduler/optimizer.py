@@ -318,20 +318,14 @@ def complete_hint(
     """
     fixed = m.model.clone()
     fixed.ClearObjective()
-    proto = fixed.Proto()
     for a, taken in enumerate(start.shifts):
         chosen = set(taken)
         for k, v in m.work[a].items():
-            value = int(k in chosen)
+            var = fixed.GetBoolVarFromProtoIndex(v.Index())
             if a in free_agents:
-                fixed.AddHint(fixed.GetBoolVarFromProtoIndex(v.Index()), value)
-                continue
-            # fixed through the domain, not an equality each: presolve has ~half the work
-            # (a boolean's domain is [lo, hi]; this wrapper's negative indices are not Python's)
-            domain = proto.variables[v.Index()].domain
-            if not domain[0] <= value <= domain[1]:
-                return False  # the roster contradicts a shift the caller fixed
-            domain[0] = domain[1] = value
+                fixed.AddHint(var, int(k in chosen))
+            else:
+                fixed.Add(var == int(k in chosen))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.random_seed = int(seed)
