@@ -3,12 +3,15 @@
 1. Every roster ``solve`` returns passes the independent validator.
 2. On tiny problems, ``solve`` and an exhaustive search agree on whether a roster
    exists: nothing reported infeasible has a roster, nothing feasible is missed.
+3. Every roster ``replan`` returns after an absence passes the validator and keeps
+   the shifts that started.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import warnings
 
 import pandas as pd
 import pytest
@@ -32,6 +35,7 @@ from fts_scheduler import (
     Requirement,
     ShiftTemplate,
     Site,
+    replan,
     solve,
     validate,
 )
@@ -280,3 +284,76 @@ def test_solver_and_exhaustive_search_agree_on_feasibility(problem):
     else:
         assert exists
         assert validate(problem, result) == []
+
+
+@st.composite
+def staffed_problems(draw) -> Problem:
+    """Round-the-clock floors (one site's, or both sites' together) and a few agents more than they need."""
+    n_sites = draw(st.integers(1, 2))
+    zones = draw(st.lists(st.sampled_from(ZONES), min_size=n_sites, max_size=n_sites, unique=True))
+    sites = tuple(
+        Site(name=f"S{i}", timezone=z, country=c, rules=LabourRules(min_rest_hours=draw(st.sampled_from([8, 11]))))
+        for i, (z, c) in enumerate(zones)
+    )
+    templates = tuple(ShiftTemplate(name=f"T{h}", start=dt.time(h), length_hours=8) for h in (6, 14, 22))
+    agents = tuple(
+        Agent(
+            id=f"a{i}",
+            site=draw(st.sampled_from(sites)).name,
+            languages=draw(st.sampled_from([("en",), ("en",), ("en", "es"), ("es",)])),
+            contract=Contract(max_weekly_hours=40, min_weekly_hours=draw(st.sampled_from([0, 8]))),
+            hourly_cost=draw(st.integers(5, 30)),
+        )
+        for i in range(draw(st.integers(4, 9)))
+    )
+    floors = [LanguageFloor(language="en", agents=1)]
+    if draw(st.booleans()):
+        floors.append(LanguageFloor(language="es", agents=1, site=sites[0].name, start=dt.time(9), end=dt.time(17)))
+    return Problem(sites=sites, agents=agents, shift_templates=templates, floors=tuple(floors),
+                   start_date=draw(st.sampled_from(DATES)), days=draw(st.integers(2, 4)), interval_minutes=60)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(staffed_problems(), st.data())
+def test_every_replanned_roster_validates(problem, data):
+    """An agent falls ill mid-horizon: the re-planned roster keeps the past and every rule, or says why not."""
+    try:
+        published = solve(problem, time_limit_s=3, workers=1)  # a roster to re-plan, not the best one
+    except InfeasibleError:
+        event("nothing published")
+        return
+    hours = problem.days * 24
+    now = problem.grid_start_utc + dt.timedelta(hours=data.draw(st.integers(1, hours - 1), label="now"))
+    ill = data.draw(st.sampled_from(problem.agents), label="ill")
+    zone = pytz.timezone(next(s.timezone for s in problem.sites if s.name == ill.site))
+    # from the local day after now: nothing ill.id has started is on it (no frozen shift to keep)
+    first = pd.Timestamp(now).tz_convert(zone).date() + dt.timedelta(days=1)
+    off = {first + dt.timedelta(days=k) for k in range(problem.days + 1)}
+    away = {ill.id}
+    if data.draw(st.booleans(), label="the idle away too"):
+        # no agent without shifts to fill in: the busy ones must move (the repair's case)
+        away |= {a.id for a in problem.agents} - set(published.assignments["agent_id"])
+    agents = tuple(
+        a.model_copy(update={"unavailable": tuple(sorted(set(a.unavailable) | off))}) if a.id in away else a
+        for a in problem.agents
+    )
+    updated = Problem.model_validate(problem.model_copy(update={"agents": agents}).model_dump())
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no warning expected: nothing started is on the ill days
+            roster = replan(updated, published, now=now, time_limit_s=3, workers=1)
+    except InfeasibleError as err:
+        event("floors out of reach")
+        assert err.languages and err.best_effort is not None
+        return
+    event("re-planned, " + ("repaired nearby" if roster.stats["repaired_nearby"] else
+                            "repaired over the whole roster" if roster.stats["repaired_shortfalls"] else "no repair"))
+    assert validate(updated, roster) == []
+
+    def started(frame: pd.DataFrame) -> set:
+        before = frame[frame["start_utc"].map(pd.Timestamp) < pd.Timestamp(now)]
+        return set(zip(before["agent_id"], before["shift"], before["start_utc"].map(pd.Timestamp), strict=True))
+
+    assert started(roster.assignments) == started(published.assignments)
+    mine = roster.assignments[roster.assignments["agent_id"].isin(away)]
+    assert (mine["start_local"].map(lambda t: t.date()) < first).all()
