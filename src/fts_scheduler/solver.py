@@ -77,9 +77,10 @@ cut the summed gap on instances 4-7 at 30 s from 51 % to 16 %."""
 POLISH_SHARE = 0.25
 """Share of the time limit (at most; it stops when proved) for polishing the warm start's language
 split, breaks and staffing gaps with its shifts held (:func:`~fts_scheduler.optimizer.polish_hint`),
-on models with interval coverage of at most :data:`LNS_MAX_VARIABLES` variables. The demo at 40 s:
-164,675 with it (proved in 3.4 s) against 166,615 without; ``large_problem(100)`` at 60 s: 395,264
-against 418,924."""
+on models with interval coverage of at most :data:`LNS_MAX_VARIABLES` variables. ``large_problem(100)``
+at 60 s, two runs each: 395,264 and 395,224 against 418,924 and 418,130 without. The demo (proved in
+3.2-3.6 s) at 60 s, three runs each: 163,332-164,516 against 162,460-164,326, no difference beyond the runs'
+spread."""
 
 UNHINTED_PROBE = 0.1
 """Share of the time limit an unhinted search (greedy roster judged poor, see
