@@ -44,6 +44,8 @@ __all__ = [
     "run",
     "add_hint",
     "complete_hint",
+    "solve_copy",
+    "hint_solution",
     "polish_hint",
     "hint_start",
     "release_memory",
@@ -327,16 +329,39 @@ def complete_hint(
                 fixed.AddHint(var, int(k in chosen))
             else:
                 fixed.Add(var == int(k in chosen))
+    solver = solve_copy(fixed, time_limit_s=time_limit_s, seed=seed, workers=workers)
+    if solver is None:
+        return False
+    hint_solution(m, solver)
+    return True
+
+
+def solve_copy(
+    copy: cp_model.CpModel, *, time_limit_s: float, seed: int, workers: int, deterministic_time: float | None = None
+) -> cp_model.CpSolver | None:
+    """Solve a copy of a roster model (a clone with more constraints or fixed domains).
+
+    Returns the solver holding its roster, or None if none was found in time. The
+    copy's variables have the model's indices, so the solver reads the roster on the
+    model's own variables too (:func:`hint_solution`).
+    """
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.random_seed = int(seed)
     solver.parameters.num_workers = int(workers)
-    if solver.Solve(fixed) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return False
+    if deterministic_time is not None:
+        solver.parameters.max_deterministic_time = float(deterministic_time)
+    if solver.Solve(copy) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return solver
+
+
+def hint_solution(m: RosterModel, solver: cp_model.CpSolver) -> None:
+    """Hint every variable of ``m`` with its value in ``solver``'s roster: the next search starts from it."""
     m.model.ClearHints()
     for i in range(len(m.model.Proto().variables)):
-        m.model.AddHint(m.model.GetIntVarFromProtoIndex(i), solver.Value(fixed.GetIntVarFromProtoIndex(i)))
-    return True
+        var = m.model.GetIntVarFromProtoIndex(i)
+        m.model.AddHint(var, solver.Value(var))
 
 
 def polish_hint(m: RosterModel, *, time_limit_s: float, seed: int, workers: int) -> float | None:
@@ -357,15 +382,10 @@ def polish_hint(m: RosterModel, *, time_limit_s: float, seed: int, workers: int)
         for v in work.values():
             domain = fixed.variables[v.Index()].domain
             domain[0] = domain[1] = hint[v.Index()]  # a boolean's [lo, hi] (negative indices do not work here)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit_s)
-    solver.parameters.random_seed = int(seed)
-    solver.parameters.num_workers = int(workers)
-    if solver.Solve(polished) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    solver = solve_copy(polished, time_limit_s=time_limit_s, seed=seed, workers=workers)
+    if solver is None:
         return None
-    m.model.ClearHints()
-    for i in range(len(proto.variables)):
-        m.model.AddHint(m.model.GetIntVarFromProtoIndex(i), solver.Value(polished.GetIntVarFromProtoIndex(i)))
+    hint_solution(m, solver)
     return solver.ObjectiveValue()
 
 

@@ -37,7 +37,17 @@ from .errors import InfeasibleError, NoRosterError
 from .explain import describe_language, format_ranges, shortfall_frame, speaker_sites
 from .heuristic import StartingRoster
 from .models import Problem
-from .optimizer import SolveOutcome, add_hint, break_offsets, build_model, extract_roster, model_stats, run
+from .optimizer import (
+    SolveOutcome,
+    add_hint,
+    break_offsets,
+    build_model,
+    extract_roster,
+    hint_solution,
+    model_stats,
+    run,
+    solve_copy,
+)
 from .roster import ASSIGNMENT_COLUMNS, CHANGE_COLUMNS, Roster
 from .rules import COST_SCALE, FLOOR_SHORTFALL_WEIGHT, Penalty, RosterModel, minimum_weekly_minutes
 from .solver import DEFAULT_WORKERS
@@ -246,7 +256,7 @@ def replan(
     for when in ("future", "past"):
         least[when] = _missing(first, slack[when])
         m.model.Add(sum(slack[when]) <= least[when])
-    _hint_solution(m, first)
+    hint_solution(m, first.solver)
     m.model.Minimize(sum(p.weight * p.expr for p in penalties))
     outcome = run(m, **limits(1 - used, rest=True))
     if outcome.status in ("OPTIMAL", "FEASIBLE"):
@@ -338,26 +348,15 @@ def _repair_nearby(
     outcome = _solve_copy(fixed, **limits)
     if outcome is None or _missing(outcome, slack["future"]):
         return None
-    _hint_solution(m, outcome)
+    hint_solution(m, outcome.solver)
     return outcome
 
 
-def _solve_copy(
-    model: cp_model.CpModel, *, time_limit_s: float, seed: int, workers: int, deterministic_time: float | None
-) -> SolveOutcome | None:
+def _solve_copy(model: cp_model.CpModel, **limits) -> SolveOutcome | None:
     """Solve a copy of the re-plan model (same variable indices): its roster, or None if none found."""
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit_s)
-    solver.parameters.random_seed = int(seed)
-    solver.parameters.num_workers = int(workers)
-    if deterministic_time is not None:
-        solver.parameters.max_deterministic_time = float(deterministic_time)
     t0 = time.perf_counter()
-    status = solver.StatusName(solver.Solve(model))
-    if status not in ("OPTIMAL", "FEASIBLE"):
-        return None
-    # the copy's variables have the model's indices: the solution reads the same on both
-    return SolveOutcome("FEASIBLE", solver, time.perf_counter() - t0)
+    solver = solve_copy(model, **limits)
+    return None if solver is None else SolveOutcome("FEASIBLE", solver, time.perf_counter() - t0)
 
 
 def _missing(outcome: SolveOutcome, short: list) -> int:
@@ -365,12 +364,6 @@ def _missing(outcome: SolveOutcome, short: list) -> int:
     return int(sum(outcome.solver.Value(x) for x in short))
 
 
-def _hint_solution(m: RosterModel, outcome: SolveOutcome) -> None:
-    """Hint every variable with its value in ``outcome``: the next search starts from it."""
-    m.model.ClearHints()
-    for i in range(len(m.model.Proto().variables)):
-        var = m.model.GetIntVarFromProtoIndex(i)
-        m.model.AddHint(var, outcome.solver.Value(var))
 
 
 # --------------------------------------------------------------------------- the published roster
@@ -664,7 +657,7 @@ def _complete_hint(
         fixed, time_limit_s=time_limit_s, seed=seed, workers=workers, deterministic_time=deterministic_time
     )
     if outcome is not None:
-        _hint_solution(m, outcome)
+        hint_solution(m, outcome.solver)
     return outcome
 
 
