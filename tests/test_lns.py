@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 
 from conftest import THREE_SHIFTS, agent, make_problem
 from hypothesis import HealthCheck, given, settings
@@ -77,6 +78,16 @@ def test_lns_improves_a_poor_roster_deterministically_and_it_validates():
     roster = extract_roster(m, penalties, read_back(m, result, bound=0.0, runtime_s=1.0), {})
     assert roster.objective == result.objective / COST_SCALE
     assert validate(problem, roster) == []
+
+
+def _arbitrary_roster(problem):
+    """The model, its penalties, and an arbitrary feasible roster of it (every agent free, no
+    objective, one worker) with its objective."""
+    m, penalties = build_model(problem)
+    assert complete_hint(m, StartingRoster([[] for _ in m.agents], {}), time_limit_s=10, seed=0, workers=1,
+                         free_agents=set(range(len(m.agents))))
+    values = list(m.model.Proto().solution_hint.values)
+    return m, penalties, values, _objective(m, values)
 
 
 def _objective(m, values: list[int]) -> float:
@@ -291,11 +302,7 @@ def test_costly_days_frees_everyone_around_the_days_the_roster_pays_on():
 
 def test_lns_on_costly_days_alone_improves_and_validates():
     problem = _ward()
-    m, penalties = build_model(problem)
-    assert complete_hint(m, StartingRoster([[] for _ in m.agents], {}), time_limit_s=10, seed=0, workers=1,
-                         free_agents=set(range(len(m.agents))))
-    values = list(m.model.Proto().solution_hint.values)
-    start = _objective(m, values)
+    m, penalties, values, start = _arbitrary_roster(problem)
 
     result = improve(m, values, start, time_limit_s=1.0, seed=0, deterministic=True, step_limit=0.1,
                      kinds=("costly_days",), penalties=penalties)
@@ -307,6 +314,76 @@ def test_lns_on_costly_days_alone_improves_and_validates():
     blind = improve(m, values, start, time_limit_s=0.3, seed=0, deterministic=True, step_limit=0.1,
                     kinds=("costly_days",))
     assert set(blind.by_kind) == {"days"}
+
+
+def test_wide_windows_try_every_placement_once_then_widen_or_narrow():
+    from fts_scheduler.lns import WIDE_START, _WideWindows
+
+    wide = _WideWindows(28, random.Random(0))
+    width = round(WIDE_START * 28)
+    starts = []
+    for _ in range(28 - width + 1):  # every placement of the width, each once, all proved optimal
+        start, w = wide.next()
+        assert w == width and 0 <= start <= 28 - width
+        starts.append(start)
+        wide.report(optimal=True, better=False)
+    assert sorted(starts) == list(range(28 - width + 1))
+    assert wide.next()[1] == width + 1  # a local optimum for every placement: one day wider
+    wide.report(optimal=False, better=False)  # out of time without a gain: one day narrower
+    assert wide.next()[1] == width
+    wide.report(optimal=True, better=True)  # a gain: the same width, every placement open again
+    assert len({wide.next()[0] for _ in range(28 - width + 1)}) == 28 - width + 1
+    tiny = _WideWindows(1, random.Random(0))
+    assert tiny.next() == (0, 1)
+    tiny.report(optimal=True, better=False)
+    assert tiny.next() == (0, 1)  # no wider than the horizon
+
+
+def test_lns_on_wide_days_alone_frees_most_days_and_improves_a_roster_that_validates():
+    problem = _ward()
+    m, penalties, values, start = _arbitrary_roster(problem)
+
+    result = improve(m, values, start, time_limit_s=2.0, seed=0, deterministic=True, step_limit=0.1,
+                     kinds=("wide_days",), penalties=penalties)
+    assert result.objective < start
+    assert set(result.by_kind) == {"wide_days"}
+    shifts = sum(len(w) for w in m.work)
+    assert all(freed >= 0.5 * shifts for _, freed, *_ in result.trace)  # most of the roster each step
+    roster = extract_roster(m, penalties, read_back(m, result, bound=0.0, runtime_s=1.0), {})
+    assert validate(problem, roster) == []
+
+
+def test_a_set_stop_event_ends_the_search_before_its_next_step():
+    import threading
+
+    m, _, values, start = _arbitrary_roster(_ward())
+    stop = threading.Event()
+    stop.set()
+    result = improve(m, values, start, time_limit_s=30.0, seed=0, stop=stop)
+    assert result.stopped and result.steps == 0 and result.values == values
+
+
+def test_lns_chains_run_side_by_side_and_all_stop_at_the_callbacks_word():
+    from fts_scheduler.lns import LnsResult
+    from fts_scheduler.solver import LNS_CHAINS, _improve
+
+    problem = _ward()
+    m, penalties, values, start = _arbitrary_roster(problem)
+    arbitrary = read_back(m, LnsResult(values, start), bound=0.0, runtime_s=0.0)  # a portfolio outcome of it
+    reported = []
+
+    def stop_at_once(progress):
+        reported.append(progress.objective)
+        return True
+
+    t0 = time.perf_counter()
+    outcome, stats = _improve(m, penalties, arbitrary, 30.0, 0, t0, stop_at_once)
+    assert time.perf_counter() - t0 < 10  # every chain stopped at the first better roster, not at 30 s
+    assert stats["chains"] == LNS_CHAINS >= 2 and stats["steps"] >= 1
+    assert len(reported) == 1 and reported[0] * COST_SCALE < start  # one report: the others were told to stop
+    assert outcome.solver.ObjectiveValue() < start
+    roster = extract_roster(m, penalties, outcome, {})
+    assert validate(problem, roster) == []
 
 
 def test_first_lines_alone_give_short_agents_rosters_that_keep_their_rules():

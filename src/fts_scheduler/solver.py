@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 from .errors import InfeasibleError, NoRosterError
 from .explain import (
@@ -88,6 +91,11 @@ UNHINTED_PROBE = 0.1
 before it restarts from the greedy's roster completed into a hint."""
 
 LNS_STEP_WORKERS = 1
+LNS_CHAINS = 2
+"""Large neighbourhood searches run side by side after the portfolio (threads: CP-SAT
+leaves Python's lock while it solves), each from the portfolio's roster with its own seed;
+the better roster wins. Each uses one CP-SAT worker, so one chain would leave a core of
+two idle; two independent chains also halve the odds that both stay in a basin."""
 LNS_MAX_VARIABLES = 150_000
 
 
@@ -237,39 +245,44 @@ def solve(
 
 
 def _improve(m, penalties, outcome, left: float, seed: int, t_search: float, relay) -> tuple:
-    """Hand the portfolio's roster to the LNS for the time left; the bound stays the portfolio's."""
+    """Hand the portfolio's roster to :data:`LNS_CHAINS` LNS searches for the time left; the best
+    roster wins, and the bound stays the portfolio's."""
     bound = outcome.solver.BestObjectiveBound()
     start = outcome.solver.ObjectiveValue()
-    solutions = [outcome.solutions]
+    values = list(outcome.solver.ResponseProto().solution)
+    lock = threading.Lock()
+    best = [start, outcome.solutions]  # objective, solutions reported
+    stop = threading.Event()
 
-    def on_improvement(objective: float) -> bool | None:
-        solutions[0] += 1
-        return relay(
-            Progress(
-                elapsed_s=time.perf_counter() - t_search,
-                objective=objective / COST_SCALE,
-                bound=bound / COST_SCALE,
-                solutions=solutions[0],
-            )
-        )
+    def on_improvement(objective: float) -> bool:
+        with lock:  # chains report from their own threads: one at a time, and only news
+            if objective < best[0] and not stop.is_set():
+                best[0], best[1] = objective, best[1] + 1
+                progress = Progress(elapsed_s=time.perf_counter() - t_search, objective=objective / COST_SCALE,
+                                    bound=bound / COST_SCALE, solutions=best[1])
+                if relay(progress):
+                    stop.set()
+        return stop.is_set()
 
-    result = improve(
-        m,
-        list(outcome.solver.ResponseProto().solution),
-        start,
-        time_limit_s=left,
-        seed=seed,
-        workers=LNS_STEP_WORKERS,
-        on_improvement=on_improvement,
-        penalties=penalties,
-    )
+    # each chain fixes and hints variables in place: its own copy of the model, made before any starts
+    models = [m] + [dataclasses.replace(m, model=m.model.clone()) for _ in range(LNS_CHAINS - 1)]
+
+    def chain(k: int):
+        return improve(models[k], values, start, time_limit_s=left, seed=seed + k, workers=LNS_STEP_WORKERS,
+                       on_improvement=on_improvement, penalties=penalties, stop=stop)
+
+    with ThreadPoolExecutor(LNS_CHAINS) as pool:
+        results = list(pool.map(chain, range(LNS_CHAINS)))
+    result = min(results, key=lambda r: r.objective)
     runtime = time.perf_counter() - t_search
     lns_stats = {
         "start_objective": start / COST_SCALE,
         "objective": result.objective / COST_SCALE,
-        "steps": result.steps,
-        "improvements": result.improvements,
-        "by_kind": result.by_kind,
+        "chains": LNS_CHAINS,
+        "steps": sum(r.steps for r in results),
+        "improvements": sum(r.improvements for r in results),
+        "by_kind": {kind: [sum(r.by_kind.get(kind, [0, 0])[j] for r in results) for j in (0, 1)]
+                    for kind in sorted({k for r in results for k in r.by_kind})},
     }
     return read_back(m, result, bound=bound, runtime_s=runtime), lns_stats
 
