@@ -151,7 +151,8 @@ def solve(
 
     Ctrl-C during the search stops it (CP-SAT catches SIGINT) and the best roster found
     so far is returned with status ``"FEASIBLE"``; with none found yet,
-    ``KeyboardInterrupt`` propagates.
+    ``KeyboardInterrupt`` propagates. Not yet in the LNS phase (``lns_share`` > 0): it
+    runs to the limit; use ``callback`` to stop it.
 
     Raises
     ------
