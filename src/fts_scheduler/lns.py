@@ -157,11 +157,11 @@ def improve(
         if kind == "wide_days":
             start, width = wide.next()
             free = {i for idx in by_agent for i in idx if 0 <= day_of[i] - first_day - start < width}
-        elif kind == "costly_days":
-            free = _costly_days(share[kind], rng, by_agent, day_of, span, dated, result.values)
-        if kind in ("days", "agents", "agents_days") or not free:  # a roster that pays nothing dated: a window
-            window_kind = "days" if kind == "costly_days" else kind
-            free = _neighbourhood(window_kind, share[kind], rng, by_agent, day_of, first_day, span, len(m.agents))
+        elif kind == "costly_days":  # a roster that pays nothing dated: a window of days instead
+            free = (_costly_days(share[kind], rng, by_agent, day_of, span, dated, result.values)
+                    or _neighbourhood("days", share[kind], rng, by_agent, day_of, first_day, span, len(m.agents)))
+        else:
+            free = _neighbourhood(kind, share[kind], rng, by_agent, day_of, first_day, span, len(m.agents))
         for i in work:
             if i not in free:
                 v = result.values[i]

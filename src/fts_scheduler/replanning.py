@@ -364,8 +364,6 @@ def _missing(outcome: SolveOutcome, short: list) -> int:
     return int(sum(outcome.solver.Value(x) for x in short))
 
 
-
-
 # --------------------------------------------------------------------------- the published roster
 
 
