@@ -23,7 +23,7 @@ from fts_scheduler import (
 from fts_scheduler.heuristic import StartingRoster, agents_below_minimums, greedy_roster
 from fts_scheduler.lns import improve, read_back
 from fts_scheduler.optimizer import build_model, complete_hint, extract_roster
-from fts_scheduler.rules import COST_SCALE
+from fts_scheduler.rules import COST_SCALE, set_boolean_bounds
 from fts_scheduler.solver import default_workers
 
 MON = dt.date(2026, 3, 2)
@@ -249,9 +249,8 @@ def test_replan_agents_keeps_shifts_the_caller_fixed_in_the_domains():
     shifts = m.shifts[m.agents[a].site]
     k_on = free.shifts[a][0]  # the reply's first shift for agent a: forbid it, and impose another that day
     k_off = next(k for k in m.work[a] if k != k_on and shifts[k].local_date == shifts[k_on].local_date)
-    domains = m.model.Proto().variables
     for k, value in ((k_on, 0), (k_off, 1)):
-        domains[m.work[a][k].Index()].domain[0] = domains[m.work[a][k].Index()].domain[1] = value
+        set_boolean_bounds(m.model.Proto(), m.work[a][k].Index(), value, value)
     assert not complete_hint(m, free, time_limit_s=5, seed=0, workers=1)  # it contradicts them now
     held = replan_agents(m, greedy, short, time_limit_s=60, seed=0, deterministic_time=5.0)
     assert k_on not in held.shifts[a] and k_off in held.shifts[a]

@@ -29,7 +29,15 @@ from scipy import sparse
 
 from ortools.sat.python import cp_model
 
-from .rules import AGENT_RULES, COST_SCALE, RosterModel, minimum_weekly_minutes, shift_cost, weekend_runs
+from .rules import (
+    AGENT_RULES,
+    COST_SCALE,
+    RosterModel,
+    boolean_bounds,
+    minimum_weekly_minutes,
+    shift_cost,
+    weekend_runs,
+)
 from .timegrid import grid_span
 
 __all__ = ["greedy_roster", "replan_agents", "StartingRoster", "agents_below_minimums"]
@@ -510,7 +518,7 @@ def _best_reply(
     # hold here too: without this, the reply undid them and the completion was infeasible
     proto = m.model.Proto()
     for k, v in m.work[a].items():
-        lo, hi = proto.variables[v.Index()].domain[0], proto.variables[v.Index()].domain[1]  # a boolean's
+        lo, hi = boolean_bounds(proto, v.Index())
         if lo == hi:
             model.Add(work[k] == lo)
     model.Maximize(cp_model.LinearExpr.WeightedSum(list(work.values()), [round(worth[k]) for k in work]))

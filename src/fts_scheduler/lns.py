@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from .optimizer import SolveOutcome
-from .rules import Penalty, RosterModel
+from .rules import Penalty, RosterModel, boolean_bounds, set_boolean_bounds
 
 __all__ = ["LnsResult", "improve", "read_back"]
 
@@ -126,13 +126,13 @@ def improve(
     ]
     if not dated:
         kinds = tuple(k for k in kinds if k != "costly_days") or ("days",)
-    domains = {i: (proto.variables[i].domain[0], proto.variables[i].domain[1]) for i in work}  # booleans
+    domains = {i: boolean_bounds(proto, i) for i in work}
     if step_limit is None:
         step_limit = max(0.5, 0.02 * time_limit_s)
-    # neighbourhood size as a share of the roster, per kind, adapted after each step
-    share = dict.fromkeys(kinds, min(1.0, max(0.02, 150 / len(work))))
-    wide = _WideWindows(span, rng)
     cheap = tuple(k for k in kinds if k != "wide_days")
+    # neighbourhood size as a share of the roster, per kind, adapted after each step (wide windows: their own)
+    share = dict.fromkeys(cheap, min(1.0, max(0.02, 150 / len(work))))
+    wide = _WideWindows(span, rng)
     turn = fruitless = 0  # steps of the other kinds: taken; in a row without a gain
     wide_s = cheap_s = 0.0  # time (or work units) spent on wide windows; on the others
     proved = dict.fromkeys(cheap, False)  # the kind's last step proved its neighbourhood optimal
@@ -154,8 +154,12 @@ def improve(
         # the roster optimal (wide_early: once the last step of every kind was proved optimal), at a
         # local optimum of a round of the others, and for at most the time those took (on large
         # rosters, or ones still descending, they crowd out cheaper gains)
-        ready = all(proved.values()) if wide_early else max(share[k] for k in cheap) >= WIDE_AFTER
-        if "wide_days" in kinds and (not cheap or (ready and fruitless >= len(cheap) and wide_s <= cheap_s)):
+        if not cheap:
+            widen = True
+        else:
+            ready = all(proved.values()) if wide_early else max(share.values()) >= WIDE_AFTER
+            widen = "wide_days" in kinds and ready and fruitless >= len(cheap) and wide_s <= cheap_s
+        if widen:
             kind, fruitless = "wide_days", 0
         else:
             kind, turn = cheap[turn % len(cheap)], turn + 1
@@ -169,9 +173,7 @@ def improve(
             free = _neighbourhood(kind, share[kind], rng, by_agent, day_of, first_day, span, len(m.agents))
         for i in work:
             if i not in free:
-                v = result.values[i]
-                proto.variables[i].domain[0] = v
-                proto.variables[i].domain[1] = v
+                set_boolean_bounds(proto, i, result.values[i], result.values[i])
         _hint(proto, result.values)
         limit = min(left, max(step_limit, WIDE_STEP_SHARE * time_limit_s) if kind == "wide_days" else step_limit)
         if deterministic:
@@ -184,7 +186,7 @@ def improve(
             status = solver.Solve(m.model)
         finally:
             for i in work:
-                proto.variables[i].domain[0], proto.variables[i].domain[1] = domains[i]
+                set_boolean_bounds(proto, i, *domains[i])
             _hint(proto, [])
         # a floor per step: tiny steps report almost no work but still cost their set-up
         work_units = max(solver.ResponseProto().deterministic_time, 0.01 * step_limit)

@@ -34,6 +34,7 @@ from .rules import (
     SOFT_RULES,
     Penalty,
     RosterModel,
+    set_boolean_bounds,
     shift_allowed,
     shift_cost,
 )
@@ -380,8 +381,7 @@ def polish_hint(m: RosterModel, *, time_limit_s: float, seed: int, workers: int)
     fixed = polished.Proto()
     for work in m.work:
         for v in work.values():
-            domain = fixed.variables[v.Index()].domain
-            domain[0] = domain[1] = hint[v.Index()]  # a boolean's [lo, hi] (negative indices do not work here)
+            set_boolean_bounds(fixed, v.Index(), hint[v.Index()], hint[v.Index()])
     solver = solve_copy(polished, time_limit_s=time_limit_s, seed=seed, workers=workers)
     if solver is None:
         return None

@@ -49,7 +49,14 @@ from .optimizer import (
     solve_copy,
 )
 from .roster import ASSIGNMENT_COLUMNS, CHANGE_COLUMNS, Roster
-from .rules import COST_SCALE, FLOOR_SHORTFALL_WEIGHT, Penalty, RosterModel, minimum_weekly_minutes
+from .rules import (
+    COST_SCALE,
+    FLOOR_SHORTFALL_WEIGHT,
+    Penalty,
+    RosterModel,
+    minimum_weekly_minutes,
+    set_boolean_bounds,
+)
 from .solver import DEFAULT_WORKERS
 from .timegrid import CandidateShift, candidate_shifts
 
@@ -339,10 +346,8 @@ def _repair_nearby(
     for work in m.work:
         for v in work.values():
             if v.Index() not in free:
-                domain = proto.variables[v.Index()].domain
                 value = first.solver.Value(v)
-                domain.clear()
-                domain.extend([value, value])
+                set_boolean_bounds(proto, v.Index(), value, value)
     moves = [p.expr for p in penalties if p.rule == _STABILITY]
     fixed.Minimize((len(moves) + 1) * (sum(slack["future"]) + sum(slack["past"])) + sum(moves))
     outcome = _solve_copy(fixed, **limits)

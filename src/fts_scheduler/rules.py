@@ -127,6 +127,19 @@ class RosterModel:
         return self.problem.site(self.agents[a].site).rules
 
 
+def boolean_bounds(proto, index: int) -> tuple[int, int]:
+    """``(lo, hi)`` of the boolean variable ``index`` of a model's proto (``(v, v)`` once fixed)."""
+    domain = proto.variables[index].domain
+    return domain[0], domain[1]  # a boolean's domain is [lo, hi]; the proto's negative indices read 0
+
+
+def set_boolean_bounds(proto, index: int, lo: int, hi: int) -> None:
+    """Fix (``lo == hi``) or free the boolean variable ``index`` in place, without a constraint:
+    CP-SAT's presolve then drops it, and the bounds can be restored after the solve."""
+    domain = proto.variables[index].domain
+    domain[0], domain[1] = lo, hi
+
+
 Rule = Callable[[RosterModel], list[Penalty]]
 ShiftFilter = Callable[[Problem, Site, Agent, CandidateShift], bool]
 
