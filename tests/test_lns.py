@@ -352,31 +352,6 @@ def test_lns_on_wide_days_alone_frees_most_days_and_improves_a_roster_that_valid
     assert validate(problem, roster) == []
 
 
-def test_early_wide_windows_join_once_a_round_of_the_other_kinds_is_proved_optimal_without_a_gain(monkeypatch):
-    from fts_scheduler import lns
-
-    problem = _ward(days=14, staff=8)
-    m, penalties, values, start = _arbitrary_roster(problem)
-    monkeypatch.setattr(lns, "WIDE_AFTER", 2.0)  # no neighbourhood ever grows that large: the gated search never widens
-    # steps short enough that some run out of time (not proved optimal)
-    run = dict(time_limit_s=1.0, seed=0, deterministic=True, step_limit=0.04, penalties=penalties)
-    assert "wide_days" not in improve(m, values, start, **run).by_kind
-    result = improve(m, values, start, wide_early=True, **run)
-    cheap = [k for k in lns.KINDS if k != "wide_days"]
-    wide_steps = [n for n, step in enumerate(result.trace) if step[0] == "wide_days"]
-    assert wide_steps
-    best, incumbents = start, []  # the objective each step starts from
-    for _, _, status, _, found in result.trace:
-        incumbents.append(best)
-        best = min(best, found) if status in ("OPTIMAL", "FEASIBLE") else best
-    for n in wide_steps:  # each right after one step of every other kind, all proved optimal without a gain
-        before = [k for k in range(n) if result.trace[k][0] != "wide_days"][-len(cheap):]
-        assert {result.trace[k][0] for k in before} == set(cheap)
-        assert all(result.trace[k][2] == "OPTIMAL" and result.trace[k][4] >= incumbents[k] for k in before)
-    roster = extract_roster(m, penalties, read_back(m, result, bound=0.0, runtime_s=1.0), {})
-    assert result.objective < start and validate(problem, roster) == []
-
-
 def test_a_set_stop_event_ends_the_search_before_its_next_step():
     import threading
 

@@ -88,7 +88,6 @@ def improve(
     kinds: tuple[str, ...] = KINDS,
     penalties: list[Penalty] | None = None,
     stop: threading.Event | None = None,
-    wide_early: bool = False,
 ) -> LnsResult:
     """Improve the roster ``values`` (one value per variable of ``m.model``) for ``time_limit_s``.
 
@@ -97,8 +96,6 @@ def improve(
     searches side by side share one). With ``deterministic``, ``time_limit_s`` and
     ``step_limit`` count CP-SAT's deterministic work units instead of seconds (with
     one worker the same search on every machine and under any load).
-    With ``wide_early``, ``wide_days`` joins in as soon as one step of every other kind in
-    a row proved its neighbourhood optimal without a gain (see :data:`WIDE_AFTER`).
     """
     proto = m.model.Proto()
     rng = random.Random(seed)
@@ -135,7 +132,6 @@ def improve(
     wide = _WideWindows(span, rng)
     turn = fruitless = 0  # steps of the other kinds: taken; in a row without a gain
     wide_s = cheap_s = 0.0  # time (or work units) spent on wide windows; on the others
-    proved = dict.fromkeys(cheap, False)  # the kind's last step proved its neighbourhood optimal
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     # the steps are small: a full linear relaxation (cuts included) prunes them far better
@@ -151,15 +147,10 @@ def improve(
             result.stopped = True
             break
         # wide windows cost seconds: only once another kind proves neighbourhoods of WIDE_AFTER of
-        # the roster optimal (wide_early: once the last step of every kind was proved optimal), at a
-        # local optimum of a round of the others, and for at most the time those took (on large
-        # rosters, or ones still descending, they crowd out cheaper gains)
-        if not cheap:
-            widen = True
-        else:
-            ready = all(proved.values()) if wide_early else max(share.values()) >= WIDE_AFTER
-            widen = "wide_days" in kinds and ready and fruitless >= len(cheap) and wide_s <= cheap_s
-        if widen:
+        # the roster optimal, at a local optimum of a round of the others, and for at most the time
+        # those took (on large rosters, or ones still descending, they crowd out cheaper gains)
+        if "wide_days" in kinds and (not cheap or (max(share.values()) >= WIDE_AFTER
+                                                   and fruitless >= len(cheap) and wide_s <= cheap_s)):
             kind, fruitless = "wide_days", 0
         else:
             kind, turn = cheap[turn % len(cheap)], turn + 1
@@ -203,7 +194,6 @@ def improve(
             wide_s += cost
         else:
             fruitless = 0 if better else fruitless + 1
-            proved[kind] = status == cp_model.OPTIMAL
             cheap_s += cost
             # each kind keeps its own size: proved optimal in time, look wider; else narrower
             share[kind] = min(1.0, share[kind] * 1.2) if status == cp_model.OPTIMAL else max(0.005, share[kind] / 1.2)

@@ -97,12 +97,6 @@ leaves Python's lock while it solves), each from the portfolio's roster with its
 the better roster wins. Each uses one CP-SAT worker, so one chain would leave a core of
 two idle; two independent chains also halve the odds that both stay in a basin."""
 LNS_MAX_VARIABLES = 150_000
-WIDE_EARLY_CHAINS = (1,)
-"""Chains whose ``wide_days`` neighbourhood joins in early (:func:`~fts_scheduler.lns.improve`'s
-``wide_early``): a portfolio of two policies. From seven rosters Curtois 5's portfolio handed
-over (1,257-1,366), 7.5 s, three seeds each: 10 of 21 runs reached 1,143-1,164 with both chains
-gated, 16 of 21 with this chain early (18 of 21 with it ungated, which costs instances 6-8: at
-30 s, one run each, 2,367 / 1,486 / 1,920 against 2,042 / 1,377 / 1,643 with this rule)."""
 
 
 def solve(
@@ -276,8 +270,7 @@ def _improve(m, penalties, outcome, left: float, seed: int, t_search: float, rel
 
     def chain(k: int):
         return improve(models[k], values, start, time_limit_s=left, seed=seed + k, workers=LNS_STEP_WORKERS,
-                       on_improvement=on_improvement, penalties=penalties, stop=stop,
-                       wide_early=k in WIDE_EARLY_CHAINS)
+                       on_improvement=on_improvement, penalties=penalties, stop=stop)
 
     with ThreadPoolExecutor(LNS_CHAINS) as pool:
         results = list(pool.map(chain, range(LNS_CHAINS)))
