@@ -150,7 +150,10 @@ def test_demo_three_absences_from_day_five(demo, demo_roster):
     # 22-32 of ~680 in six runs; before the repair counted moves, 75-150 in about a third;
     # CI once 112 with the repair over the whole roster; repaired nearby first: 27-40 in
     # four runs at 20 s (published rosters of 173-185k), 22 and 31 at 10 s
-    assert roster.stats["repaired_shortfalls"] > 0 and roster.stats["repaired_nearby"] == 1
+    # the absences usually leave floors short and the colleagues nearby mend them; with a demo
+    # roster staffed above the floors they may leave none (a fresh clone once: none, 23 shifts moved), and
+    # then there is nothing to repair (the repair itself: test_an_absence_is_mended_by_colleagues_near_it)
+    assert roster.stats["repaired_nearby"] == int(roster.stats["repaired_shortfalls"] > 0)
     assert lost <= moved < 0.1 * remaining
     assert roster.objective_terms["schedule_stability"] >= 0
 
