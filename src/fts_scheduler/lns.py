@@ -156,7 +156,7 @@ def improve(
             kind, turn = cheap[turn % len(cheap)], turn + 1
         if kind == "wide_days":
             start, width = wide.next()
-            free = {i for idx in by_agent for i in idx if 0 <= day_of[i] - first_day - start < width}
+            free = _everyone_on(by_agent, day_of, first_day + start, width)
         elif kind == "costly_days":  # a roster that pays nothing dated: a window of days instead
             free = (_costly_days(share[kind], rng, by_agent, day_of, span, dated, result.values)
                     or _neighbourhood("days", share[kind], rng, by_agent, day_of, first_day, span, len(m.agents)))
@@ -218,8 +218,7 @@ def _neighbourhood(kind, share, rng, by_agent, day_of, first_day, span, n_agents
     """Shift variables to free: a window of days, some agents, or some agents over some days."""
     if kind == "days":
         width = max(1, round(share * span))
-        start = first_day + rng.randrange(max(1, span - width + 1))
-        return {i for idx in by_agent for i in idx if start <= day_of[i] < start + width}
+        return _everyone_on(by_agent, day_of, first_day + rng.randrange(max(1, span - width + 1)), width)
     if kind == "agents":
         count = max(1, round(share * n_agents))
         return {i for a in rng.sample(range(n_agents), min(count, n_agents)) for i in by_agent[a]}
@@ -229,6 +228,11 @@ def _neighbourhood(kind, share, rng, by_agent, day_of, first_day, span, n_agents
     start = first_day + rng.randrange(max(1, span - width + 1))
     chosen = rng.sample(range(n_agents), min(count, n_agents))
     return {i for a in chosen for i in by_agent[a] if start <= day_of[i] < start + width}
+
+
+def _everyone_on(by_agent, day_of, first: int, width: int) -> set[int]:
+    """Every agent's shift variables on ``width`` days from day ordinal ``first``."""
+    return {i for idx in by_agent for i in idx if first <= day_of[i] < first + width}
 
 
 class _WideWindows:
