@@ -6,6 +6,7 @@ import datetime as dt
 import random
 import time
 
+import pytest
 from conftest import THREE_SHIFTS, agent, make_problem
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -211,6 +212,24 @@ def test_solve_falls_back_on_the_greedy_hint_when_the_unhinted_search_finds_noth
     roster = solve(problem, time_limit_s=5, workers=2)
     assert len(calls) == 2 and roster.stats["hinted"] == 1
     assert validate(problem, roster) == []
+
+
+def test_solve_returns_the_completed_hint_when_the_search_finds_nothing_in_time(monkeypatch, demo):
+    import fts_scheduler.solver as solver_module
+
+    real_run = solver_module.run
+
+    def run(m, **kw):  # a search that stops before its first roster, as on a model too large to presolve in time
+        outcome = real_run(m, **{**kw, "deterministic_time": 1e-9})
+        assert outcome.status == "UNKNOWN"
+        return outcome
+
+    monkeypatch.setattr(solver_module, "run", run)
+    roster = solve(demo, time_limit_s=5, workers=1)
+    assert roster.stats["hint_complete"] == 1 and roster.stats["from_hint"] == 1
+    assert roster.status == "FEASIBLE" and roster.bound <= roster.objective
+    assert roster.objective == pytest.approx(roster.stats["polish_objective"])  # the polished hint, as it was
+    assert validate(demo, roster) == []
 
 
 def test_agents_the_greedy_left_short_are_replanned_alone_into_rosters_that_keep_their_rules():

@@ -49,4 +49,5 @@ class InfeasibleError(Exception):
 
 
 class NoRosterError(RuntimeError):
-    """The time limit ran out before CP-SAT found any roster (neither found nor disproved)."""
+    """The time limit ran out before CP-SAT found any roster (neither found nor disproved), and no
+    complete starting roster was at hand to return instead."""

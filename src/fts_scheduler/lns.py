@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from .optimizer import SolveOutcome
+from .optimizer import SolveOutcome, fixed_outcome
 from .rules import Penalty, RosterModel, boolean_bounds, set_boolean_bounds
 
 __all__ = ["LnsResult", "improve", "read_back"]
@@ -293,24 +293,8 @@ def _hint(proto, values: list[int]) -> None:
 
 
 def read_back(m: RosterModel, result: LnsResult, *, bound: float, runtime_s: float) -> SolveOutcome:
-    """The LNS roster as a :class:`SolveOutcome`: the model re-solved with every variable fixed.
-
-    Reading it back through CP-SAT (rather than trusting the values) also re-checks
-    that the roster satisfies every constraint of the model.
-    """
-    fixed = m.model.clone()
-    fixed.clear_hints()
-    proto = fixed.Proto()
-    for i, v in enumerate(result.values):
-        domain = proto.variables[i].domain
-        domain.clear()
-        domain.extend([v, v])
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = 60.0
-    status = solver.Solve(fixed)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # pragma: no cover - would be a bug
-        raise RuntimeError(f"the LNS roster does not satisfy the model ({solver.StatusName(status)}): a bug")
+    """The LNS roster as a :class:`SolveOutcome` (:func:`~fts_scheduler.optimizer.fixed_outcome`,
+    which also re-checks it against every constraint of the model)."""
     optimal = result.optimal or result.objective <= bound
-    return SolveOutcome("OPTIMAL" if optimal else "FEASIBLE", solver, runtime_s,
-                        bound=result.objective if optimal else bound)
+    return fixed_outcome(m, result.values, status="OPTIMAL" if optimal else "FEASIBLE",
+                         bound=result.objective if optimal else bound, runtime_s=runtime_s)

@@ -51,6 +51,8 @@ __all__ = [
     "hint_start",
     "release_memory",
     "extract_roster",
+    "fixed_outcome",
+    "hinted_values",
     "SolveOutcome",
     "Progress",
     "FloorMode",
@@ -605,6 +607,40 @@ def run(
         solver.StatusName(status), solver, time.perf_counter() - t0, interrupted, gave_up=gave_up,
         solutions=watcher.solutions,
     )
+
+
+def hinted_values(m: RosterModel) -> list[int] | None:
+    """The model's hint as one value per variable, or None if it does not hint every variable."""
+    proto = m.model.Proto()
+    hint = dict(zip(proto.solution_hint.vars, proto.solution_hint.values, strict=True))
+    if len(hint) < len(proto.variables):
+        return None
+    return [hint[i] for i in range(len(proto.variables))]
+
+
+def fixed_outcome(m: RosterModel, values: list[int], *, status: str, bound: float | None,
+                  runtime_s: float) -> SolveOutcome:
+    """A roster given as one value per model variable, as a :class:`SolveOutcome` to extract.
+
+    The model is re-solved with every variable fixed to its value: the solver then
+    reads the roster like any other, and re-solving (rather than trusting the values)
+    checks that they keep every constraint of the model. ``bound`` [model units]: the
+    bound to report (None: the re-solve's, which is the roster's own objective).
+    """
+    fixed = m.model.clone()
+    fixed.clear_hints()
+    proto = fixed.Proto()
+    for i, v in enumerate(values):
+        domain = proto.variables[i].domain
+        domain.clear()
+        domain.extend([v, v])
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 60.0
+    found = solver.Solve(fixed)
+    if found not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # pragma: no cover - would be a bug
+        raise RuntimeError(f"the roster does not satisfy the model ({solver.StatusName(found)}): a bug")
+    return SolveOutcome(status, solver, runtime_s, bound=bound)
 
 
 def extract_roster(m: RosterModel, penalties: list[Penalty], outcome: SolveOutcome, stats: dict) -> Roster:

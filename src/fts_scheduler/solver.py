@@ -28,7 +28,9 @@ from .optimizer import (
     Progress,
     build_model,
     extract_roster,
+    fixed_outcome,
     hint_start,
+    hinted_values,
     model_stats,
     polish_hint,
     run,
@@ -160,7 +162,10 @@ def solve(
         No roster can meet the floors: the message names the language(s), the UTC
         hours with the sites' local hours, and why.
     NoRosterError
-        The time limit ran out before any roster was found.
+        The time limit ran out before any roster was found. Where the search finds none
+        but the starting roster was completed into a feasible hint (on models of millions
+        of variables CP-SAT's presolve alone can take the whole limit), that roster is
+        returned instead, ``"FEASIBLE"`` with ``stats["from_hint"] = 1`` and the search's bound.
     """
     if not 0 <= lns_share <= 1:
         raise ValueError(f"lns_share must be between 0 and 1, got {lns_share}")
@@ -230,6 +235,14 @@ def solve(
     left = time_limit_s - (time.perf_counter() - t_search)
     if use_lns and outcome.status == "FEASIBLE" and not outcome.interrupted and not user_stop and left > 0.5:
         outcome, stats["lns"] = _improve(m, penalties, outcome, left, seed, t_search, relay)
+    if outcome.status == "UNKNOWN" and not outcome.interrupted and stats["hint_complete"]:
+        # the search found nothing in its time (on millions of variables its presolve alone can
+        # take it all: Curtois 24), but the completed hint is a roster that keeps every rule
+        values = hinted_values(m)
+        if values is not None:
+            outcome = fixed_outcome(m, values, status="FEASIBLE", bound=outcome.solver.BestObjectiveBound(),
+                                    runtime_s=time.perf_counter() - t_search)
+            stats["from_hint"] = 1
     if outcome.status in ("OPTIMAL", "FEASIBLE"):
         return extract_roster(m, penalties, outcome, stats)
     if outcome.interrupted:
