@@ -87,6 +87,12 @@ at 60 s, two runs each: 395,264 and 395,224 against 418,924 and 418,130 without.
 3.2-3.6 s) at 60 s, three runs each: 163,332-164,516 against 162,460-164,326, no difference beyond the runs'
 spread."""
 
+COMPLETION_SHARE = 0.5
+COMPLETION_MAX_S = 30.0
+"""Time limit of each completion of the starting roster into a hint (``optimizer.complete_hint``):
+this share of the search's limit, at most ``COMPLETION_MAX_S`` seconds. Not counted in the limit;
+a completion stops as soon as it has one (seconds on models up to ~150k variables)."""
+
 UNHINTED_PROBE = 0.1
 """Share of the time limit an unhinted search (greedy roster judged poor, see
 :data:`~fts_scheduler.optimizer.HINT_MAX_SHORT_SHARE`) gets to find a roster of its own
@@ -122,7 +128,7 @@ def solve(
         Wall-clock limit of the CP-SAT search [s]. Not included: the model build and
         the starting roster CP-SAT is hinted with (a greedy roster in seconds; where it
         leaves agents below a contract minimum, their re-plan, up to
-        :data:`REPLAN_SHARE` of this limit, and its completion, up to a fifth of it;
+        :data:`REPLAN_SHARE` of this limit, and its completion, up to half of it and 30 s;
         after an unhinted probe that found nothing, the completion counts in it).
         Included: the polish of the completed hint's breaks and language split
         (:data:`POLISH_SHARE` of it at most), which the search then starts from.
@@ -185,7 +191,9 @@ def solve(
     t0 = time.perf_counter()
     start = greedy_roster(m)
     hint_limits = {
-        "time_limit_s": min(30.0, 0.2 * time_limit_s),
+        # each completion presolves the whole model: 1-2 s up to ~150k variables, but 18-31 s on
+        # Curtois 24 (1.66M), which a fifth of 60 s cut short in two runs of three (no roster)
+        "time_limit_s": min(COMPLETION_MAX_S, COMPLETION_SHARE * time_limit_s),
         "seed": seed,
         "workers": workers,
         "replan_s": REPLAN_SHARE * time_limit_s,
