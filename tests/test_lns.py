@@ -175,6 +175,24 @@ def test_a_greedy_roster_that_leaves_most_agents_short_is_not_hinted():
     assert m.model.Proto().solution_hint.vars
 
 
+def test_no_completion_is_tried_while_an_agent_is_below_a_minimum(monkeypatch):
+    import fts_scheduler.optimizer as optimizer_module
+
+    m, _ = build_model(_ward(days=14, staff=6))
+    greedy = greedy_roster(m)
+    assert agents_below_minimums(m, greedy)
+    real, tried = optimizer_module.complete_hint, []
+
+    def complete(m, start, **kw):
+        tried.append(len(agents_below_minimums(m, start)))
+        return real(m, start, **kw)
+
+    monkeypatch.setattr(optimizer_module, "complete_hint", complete)
+    stats = optimizer_module.hint_start(m, greedy, time_limit_s=5, seed=0, workers=1, force=True)
+    # only the re-planned roster, every agent within its minimums, is completed (a completion presolves the model)
+    assert tried == [0] and stats["hint_complete"] == 1 and stats["hint_replanned_agents"] > 0
+
+
 def test_give_up_stops_only_a_search_without_a_roster():
     from fts_scheduler.optimizer import _Watcher
 
