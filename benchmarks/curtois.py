@@ -12,9 +12,10 @@ the independent evaluator in ``curtois_eval.py``, not by the model's objective.
 prints: instance, objective (evaluator), best known, gap %, CP-SAT bound, time,
 first roster (wall seconds from the start of the instance, its conversion, model
 build and starting roster included, to the first roster at hand: the search's first,
-or the completed starting roster where the search found none), status, cores. ``solve`` runs CP-SAT's portfolio, then hands the best roster to the
-library's large neighbourhood search for ``--lns-share`` of the time (0.25 here, off by
-default in ``solve``: it pays on rostering problems like these).
+or the completed starting roster where the search found none), status, cores.
+``solve`` runs CP-SAT's portfolio, then hands the best roster to the library's large
+neighbourhood search for ``--lns-share`` of the time (0.25 here, off by default in
+``solve``: it pays on rostering problems like these).
 """
 
 from __future__ import annotations
