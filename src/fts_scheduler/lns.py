@@ -124,6 +124,7 @@ def improve(
     if not dated:
         kinds = tuple(k for k in kinds if k != "costly_days") or ("days",)
     domains = {i: boolean_bounds(proto, i) for i in work}
+    cap = _HeaviestCap(proto, dated) if dated and "wide_days" in kinds else None
     if step_limit is None:
         step_limit = max(0.5, 0.02 * time_limit_s)
     cheap = tuple(k for k in kinds if k != "wide_days")
@@ -166,6 +167,8 @@ def improve(
             if i not in free:
                 set_boolean_bounds(proto, i, result.values[i], result.values[i])
         _hint(proto, result.values)
+        if cap is not None and kind == "wide_days":
+            cap.below(result.values)
         limit = min(left, max(step_limit, WIDE_STEP_SHARE * time_limit_s) if kind == "wide_days" else step_limit)
         if deterministic:
             solver.parameters.max_deterministic_time = limit
@@ -179,6 +182,8 @@ def improve(
             for i in work:
                 set_boolean_bounds(proto, i, *domains[i])
             _hint(proto, [])
+            if cap is not None:
+                cap.release()
         # a floor per step: tiny steps report almost no work but still cost their set-up
         work_units = max(solver.ResponseProto().deterministic_time, 0.01 * step_limit)
         spent += work_units
@@ -189,8 +194,8 @@ def improve(
         counts = result.by_kind.setdefault(kind, [0, 0])
         counts[0] += 1
         better = found < result.objective
-        if kind == "wide_days":
-            wide.report(optimal=status == cp_model.OPTIMAL, better=better)
+        if kind == "wide_days":  # infeasible: no roster here pays less of the heaviest penalty
+            wide.report(optimal=status in (cp_model.OPTIMAL, cp_model.INFEASIBLE), better=better)
             wide_s += cost
         else:
             fruitless = 0 if better else fruitless + 1
@@ -266,6 +271,38 @@ class _WideWindows:
         width = max(1, min(self.span, width))
         if width != self.width:
             self.width, self.untried = width, []
+
+
+class _HeaviestCap:
+    """A cap on the heaviest dated penalty (the terms of the largest weight, the cover
+    shortfall on nurse rosters), which a ``wide_days`` step tightens to "less than the
+    incumbent pays": a wide window exists to leave a basin, and a roster that pays as much
+    of the heaviest term is in it still (smaller gains are the other kinds' work). The cap
+    also lets CP-SAT cut the window's search short: from seven basin rosters of Curtois 5,
+    22-day windows were proved or solved in 0.8-3.1 s against 1.1-4.6 s uncapped.
+
+    Added to the model once and inert between steps (its domain then is the terms' whole
+    range, which presolve drops): CP-SAT's protos cannot remove a constraint.
+    """
+
+    def __init__(self, proto, dated: list[tuple[int, int, int]]):
+        heaviest = max(w for _, _, w in dated)
+        self.terms = sorted({i for _, i, w in dated if w == heaviest})
+        domains = [list(proto.variables[i].domain) for i in self.terms]  # (the pybind field reads [-1] as 0)
+        self.least, self.top = sum(d[0] for d in domains), sum(d[-1] for d in domains)
+        self.ct = proto.constraints.add().linear
+        self.ct.vars.extend(self.terms)
+        self.ct.coeffs.extend([1] * len(self.terms))
+        self.ct.domain.extend([self.least, self.top])
+
+    def below(self, values: list[int]) -> None:
+        """Cap the terms below what ``values`` pays (left inert if that is nothing)."""
+        paid = sum(values[i] for i in self.terms)
+        if paid > self.least:
+            self.ct.domain[1] = paid - 1
+
+    def release(self) -> None:
+        self.ct.domain[1] = self.top
 
 
 def _costly_days(share, rng, by_agent, day_of, span, dated, values) -> set[int]:
