@@ -96,6 +96,10 @@ def improve(
     searches side by side share one). With ``deterministic``, ``time_limit_s`` and
     ``step_limit`` count CP-SAT's deterministic work units instead of seconds (with
     one worker the same search on every machine and under any load).
+
+    Works on ``m.model`` in place: each step's fixed variables and hint are undone after
+    it, but with ``wide_days`` one inert constraint stays (:class:`_HeaviestCap`, one per
+    call); searches side by side need a copy of the model each.
     """
     proto = m.model.Proto()
     rng = random.Random(seed)
