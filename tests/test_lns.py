@@ -6,6 +6,7 @@ import datetime as dt
 import random
 import time
 
+import numpy as np
 import pytest
 from conftest import THREE_SHIFTS, agent, make_problem
 from hypothesis import HealthCheck, given, settings
@@ -24,7 +25,7 @@ from fts_scheduler import (
 )
 from fts_scheduler.heuristic import StartingRoster, agents_below_minimums, greedy_roster
 from fts_scheduler.lns import improve, read_back
-from fts_scheduler.optimizer import build_model, complete_hint, extract_roster
+from fts_scheduler.optimizer import build_model, complete_hint, extract_roster, run
 from fts_scheduler.rules import COST_SCALE, set_boolean_bounds
 from fts_scheduler.solver import default_workers
 
@@ -172,7 +173,9 @@ def test_a_greedy_roster_that_leaves_most_agents_short_is_not_hinted():
     m, _ = build_model(problem)
     half = StartingRoster([list(greedy_roster(m).shifts[0]), []], {})
     stats = hint_start(m, half, time_limit_s=5, seed=0, workers=1)
+    first_s = stats.pop("hint_first_s")
     assert stats == {"hint_complete": 1, "hint_replanned_agents": 1, "hint_freed_agents": 0, "hinted": 1}
+    assert 0 < first_s <= 5 + 5  # the re-plan's budget and one completion at most
     assert m.model.Proto().solution_hint.vars
 
 
@@ -190,8 +193,10 @@ def test_no_completion_is_tried_while_an_agent_is_below_a_minimum(monkeypatch):
 
     monkeypatch.setattr(optimizer_module, "complete_hint", complete)
     stats = optimizer_module.hint_start(m, greedy, time_limit_s=5, seed=0, workers=1, force=True)
-    # only the re-planned roster, every agent within its minimums, is completed (a completion presolves the model)
-    assert tried == [0] and stats["hint_complete"] == 1 and stats["hint_replanned_agents"] > 0
+    # only re-planned rosters, every agent within its minimums, are completed (a completion presolves the
+    # model): the first rosters, then the best replies' if they differ
+    assert tried and set(tried) == {0} and len(tried) <= 2
+    assert stats["hint_complete"] == 1 and stats["hint_replanned_agents"] > 0
 
 
 def test_give_up_stops_only_a_search_without_a_roster():
@@ -249,11 +254,13 @@ def test_solve_returns_the_completed_hint_when_the_search_finds_nothing_in_time(
     assert roster.status == "FEASIBLE" and roster.bound <= roster.objective
     assert roster.objective == pytest.approx(roster.stats["polish_objective"])  # the polished hint, as it was
     assert validate(demo, roster) == []
+    # that roster was at hand before the search began: after the build, within the hint's time
+    stats = roster.stats
+    assert stats["build_s"] < stats["start_roster_s"] <= stats["build_s"] + stats["hint_s"] + 0.1
 
 
 def test_agents_the_greedy_left_short_are_replanned_alone_into_rosters_that_keep_their_rules():
     from fts_scheduler.heuristic import replan_agents
-    from fts_scheduler.optimizer import run
 
     problem = _ward(days=21, staff=6)
     m, penalties = build_model(problem)
@@ -478,7 +485,6 @@ def test_lns_chains_run_side_by_side_and_all_stop_at_the_callbacks_word():
 def test_first_lines_alone_give_short_agents_rosters_that_keep_their_rules():
     # the day-by-day search without CP-SAT's improving search after it (first_only)
     from fts_scheduler.heuristic import _best_reply, _Valuation
-    from fts_scheduler.optimizer import run
 
     problem = _ward(days=21, staff=6)
     m, penalties = build_model(problem)
@@ -499,6 +505,72 @@ def test_first_lines_alone_give_short_agents_rosters_that_keep_their_rules():
     outcome = run(m, time_limit_s=10, seed=0, workers=1)
     assert outcome.status in ("OPTIMAL", "FEASIBLE")
     assert validate(problem, extract_roster(m, penalties, outcome, {})) == []
+
+
+def _cost_of_shifts(m, shifts: list[list[int]]) -> float:
+    """The least objective of ``m`` with every agent's shifts fixed as given (breaks, splits, slacks free)."""
+    fixed = m.model.clone()
+    for a, taken in enumerate(shifts):
+        for k, v in m.work[a].items():
+            fixed.Add(fixed.GetBoolVarFromProtoIndex(v.Index()) == int(k in taken))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 30
+    assert solver.Solve(fixed) == cp_model.OPTIMAL
+    return solver.ObjectiveValue()
+
+
+def test_best_replies_lower_the_cost_of_first_rosters_and_keep_every_rule():
+    from fts_scheduler.heuristic import improve_replies, replan_agents
+
+    problem = _ward(days=21, staff=6)
+    m, penalties = build_model(problem)
+    greedy = greedy_roster(m)
+    short = agents_below_minimums(m, greedy)
+    first = replan_agents(m, greedy, short, time_limit_s=10, seed=0, first_only=True)
+    assert agents_below_minimums(m, first) == set()
+    better = improve_replies(m, first, short, time_limit_s=20, seed=0)
+    assert agents_below_minimums(m, better) == set()
+    for a in set(range(len(m.agents))) - short:  # only the agents asked for move
+        assert better.shifts[a] == first.shifts[a]
+    # on per-shift demand a reply's worth is its exact change of the objective: the roster pays less
+    assert _cost_of_shifts(m, better.shifts) < _cost_of_shifts(m, first.shifts)
+    assert complete_hint(m, better, time_limit_s=5, seed=0, workers=1)
+    for a, taken in enumerate(better.shifts):
+        for k, v in m.work[a].items():
+            m.model.Add(v == int(k in taken))
+    outcome = run(m, time_limit_s=10, seed=0, workers=1)
+    assert validate(problem, extract_roster(m, penalties, outcome, {})) == []
+
+
+def test_best_replies_in_work_units_are_reproducible():
+    from fts_scheduler.heuristic import improve_replies, replan_agents
+
+    m, _ = build_model(_ward(days=21, staff=6))
+    greedy = greedy_roster(m)
+    short = agents_below_minimums(m, greedy)
+    first = replan_agents(m, greedy, short, time_limit_s=60, seed=0, deterministic_time=2.0, first_only=True)
+    once = improve_replies(m, first, short, time_limit_s=60, seed=0, deterministic_time=2.0)
+    again = improve_replies(m, first, short, time_limit_s=60, seed=0, deterministic_time=2.0)
+    assert once.shifts == again.shifts != first.shifts
+
+
+def test_a_valuation_gives_back_exactly_what_its_assignments_took(demo):
+    from fts_scheduler.heuristic import _Valuation
+
+    m, _ = build_model(demo)
+    v = _Valuation(m, track_rules=False)
+    before = (v.floor_def.copy(), v.req_def.copy(), {site: x.copy() for site, x in v.demand.value.items()})
+    taken = [(a, k) for a in range(0, len(m.agents), 7) for k in sorted(m.work[a])[:40:9]]
+    for a, k in taken:
+        v.assign(a, k)
+    assert not np.array_equal(v.floor_def, before[0])  # the shifts took something
+    random.Random(0).shuffle(taken)  # in any order: each gives back what it took
+    for a, k in taken:
+        v.unassign(a, k)
+    assert np.allclose(v.floor_def, before[0]) and np.allclose(v.req_def, before[1])
+    assert all(np.array_equal(v.demand.value[site], x) for site, x in before[2].items())
+    assert not any(v.served.values()) and not v.taken
 
 
 def test_replan_agents_gives_agents_that_got_nothing_a_second_round(monkeypatch):

@@ -25,7 +25,15 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from .heuristic import StartingRoster, agents_below_minimums, replan_agents
+from .heuristic import (
+    FIRST_LINE_S,
+    REPLAN_RESERVE,
+    REPLY_THREADS,
+    StartingRoster,
+    agents_below_minimums,
+    improve_replies,
+    replan_agents,
+)
 from .models import BreakRule, Problem
 from .roster import ASSIGNMENT_COLUMNS, BREAK_COLUMNS, COVERAGE_COLUMNS, Roster
 from .rules import (
@@ -406,19 +414,25 @@ def hint_start(
     First the roster's shifts as they are (:func:`complete_hint`; not tried while an agent is
     below a contract minimum, which no completion can mend); if they admit no
     completion, the agents it left below a contract minimum are re-planned one at a
-    time, each the best roster of its own against everyone else's shifts
-    (:func:`~fts_scheduler.heuristic.replan_agents`, for ``replan_s`` seconds, default
-    ``time_limit_s``), and completed again; then with the agents still short freed
+    time: first a roster of each that keeps its rules
+    (:func:`~fts_scheduler.heuristic.replan_agents`, ``first_only``), completed at once,
+    so that a whole roster is at hand in seconds; then, for the rest of ``replan_s``
+    seconds (default ``time_limit_s``), best replies against that whole roster
+    (:func:`~fts_scheduler.heuristic.improve_replies`), completed again (the first
+    completion stays the hint if this one fails); then with the agents still short freed
     around everyone else's fixed shifts; failing all, :func:`add_hint`'s guess, which
     CP-SAT repairs. On models with the runs automaton (``m.runs_automaton``, whose LP
     guides CP-SAT's own search well), a greedy roster that leaves more than
     :data:`HINT_MAX_SHORT_SHARE` of the agents short is not hinted at all unless ``force``.
     ``deterministic_time`` limits the re-plan in CP-SAT work units (reproducible runs).
     Returns ``{"hint_complete": 0 or 1, "hint_replanned_agents": n, "hint_freed_agents": n,
-    "hinted": 0 or 1}``.
+    "hinted": 0 or 1, "hint_first_s": s}``: seconds from the call to the first complete hint
+    (None without one).
     """
+    t0 = time.perf_counter()
     limits = {"time_limit_s": time_limit_s, "seed": seed, "workers": workers}
     replanned = freed = 0
+    first_s = None
     short = agents_below_minimums(m, start)
     # with an agent below a contract minimum the shifts as they are cannot be completed: not worth
     # a try, which presolves the whole model (Curtois 24, 1.66M variables: 15 s to learn it)
@@ -426,22 +440,44 @@ def hint_start(
     if not complete:
         if not force and m.runs_automaton and len(short) > HINT_MAX_SHORT_SHARE * len(m.agents):
             release_memory()
-            return {"hint_complete": 0, "hint_replanned_agents": 0, "hint_freed_agents": 0, "hinted": 0}
+            return {"hint_complete": 0, "hint_replanned_agents": 0, "hint_freed_agents": 0, "hinted": 0,
+                    "hint_first_s": None}
         if short:
             replanned = len(short)
             budget = time_limit_s if replan_s is None else replan_s
-            start = replan_agents(m, start, short, time_limit_s=budget, seed=seed,
-                                  deterministic_time=deterministic_time)
-            short = agents_below_minimums(m, start)
+            half = None if deterministic_time is None else deterministic_time / 2
+            # a first roster for each short agent, completed at once (a whole roster at hand in
+            # seconds), then the rest of the budget on best replies against that whole roster
+            # every short agent's first roster is worth more than the budget: without one it stays
+            # short, and the roster is then found only by freeing it in a completion (Curtois 24,
+            # 148 nurses at ~1 s each two at a time: 25 left short in 60 s and no roster at all)
+            first_budget = max(budget, len(short) * FIRST_LINE_S / REPLY_THREADS / (1 - REPLAN_RESERVE))
+            first = replan_agents(m, start, short, time_limit_s=first_budget, seed=seed, deterministic_time=half,
+                                  first_only=True)
+            start, chosen, short = first, short, agents_below_minimums(m, first)
             complete = not short and complete_hint(m, start, **limits)
+            if complete:
+                first_s = time.perf_counter() - t0
+            left = budget - (time.perf_counter() - t0)
+            if deterministic_time is not None or left > 0:
+                better = improve_replies(m, first, chosen, time_limit_s=max(left, 0.0), seed=seed,
+                                         deterministic_time=half)
+                # the completion of the better shifts replaces the first one's hint only if it succeeds
+                if better.shifts != first.shifts and not agents_below_minimums(m, better) and complete_hint(
+                    m, better, **limits
+                ):
+                    start, short, complete = better, set(), True
+                    first_s = first_s if first_s is not None else time.perf_counter() - t0
         if not complete and short:
             freed = len(short)
             complete = complete_hint(m, start, free_agents=short, **limits)
     if not complete:
         add_hint(m, start)
     release_memory()  # the completions' model copies are gone: hand their heap back before the search
+    if complete and first_s is None:
+        first_s = time.perf_counter() - t0
     return {"hint_complete": int(complete), "hint_replanned_agents": replanned, "hint_freed_agents": freed,
-            "hinted": 1}
+            "hinted": 1, "hint_first_s": None if first_s is None else round(first_s, 3)}
 
 
 def release_memory() -> None:

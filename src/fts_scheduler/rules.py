@@ -313,8 +313,12 @@ def horizon_totals(m: RosterModel) -> list[Penalty]:
                 m.model.Add(minutes >= round(c.min_horizon_hours * 60))
             else:
                 m.model.AddBoolOr([])
+        by_template: dict[str, list] = defaultdict(list)
+        if c.max_shifts_by_template:  # one pass, not one per template (Curtois 24: 32 of them)
+            for s, v in inside:
+                by_template[s.template].append(v)
         for name, most in c.max_shifts_by_template.items():
-            vs = [v for s, v in inside if s.template == name]
+            vs = by_template[name]
             if len(vs) > most:
                 m.model.Add(cp_model.LinearExpr.Sum(vs) <= most)
     return []

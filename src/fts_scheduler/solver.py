@@ -47,10 +47,12 @@ on the 2-core reference machine 8 time-sliced workers prove bounds that 2 never 
 
 
 REPLAN_SHARE = 1.0
-"""Time for re-planning, one at a time, the agents the greedy left short (``heuristic.replan_agents``),
-as a share of the search's time limit (not counted in it; the re-plan stops once every
-agent has a roster). Without it, no roster at all: Curtois 23 (100 nurses over 364
-days) needs ~30 s at 2 cores, and with 0.5 left five nurses short and, in one run of two, no roster."""
+"""Time for re-planning, one at a time, the agents the greedy left short, as a share of the
+search's time limit (not counted in it): first a roster of each (``heuristic.replan_agents``
+with ``first_only``; longer where each of these agents needs about a second, Curtois 24), then best
+replies against the whole roster (``heuristic.improve_replies``) until no agent gains or the
+time is up. Without it, no roster at all: Curtois 23 (100 nurses over 364 days) needs ~30 s
+at 2 cores for its first rosters, and with 0.5 left five nurses short and, in one run of two, no roster."""
 
 
 def default_workers(variables: int) -> int:
@@ -128,8 +130,11 @@ def solve(
         Wall-clock limit of the CP-SAT search [s]. Not included: the model build and
         the starting roster CP-SAT is hinted with (a greedy roster in seconds; where it
         leaves agents below a contract minimum, their re-plan, up to
-        :data:`REPLAN_SHARE` of this limit, and its completion, up to half of it and 30 s;
+        :data:`REPLAN_SHARE` of this limit, or longer where the first roster of each
+        such agent needs it, and its completions, each up to half of it and 30 s;
         after an unhinted probe that found nothing, the completion counts in it).
+        ``roster.stats["start_roster_s"]``: seconds from the call to the first
+        completed starting roster, a roster that keeps every rule.
         Included: the polish of the completed hint's breaks and language split
         (:data:`POLISH_SHARE` of it at most), which the search then starts from.
     seed
@@ -184,7 +189,7 @@ def solve(
     if findings:
         raise _explain(problem, findings, [], time_limit_s=time_limit_s, seed=seed, workers=workers)
 
-    t0 = time.perf_counter()
+    t_call = t0 = time.perf_counter()
     m, penalties = build_model(problem, floors="hard")
     stats = model_stats(m, time.perf_counter() - t0)
     workers = default_workers(stats["variables"]) if workers is None else workers
@@ -200,7 +205,11 @@ def solve(
         "deterministic_time": None if deterministic_time is None else REPLAN_SHARE * deterministic_time,
     }
     # deterministic runs hint whatever the greedy gives: a probe timed in seconds is not reproducible
+    t_hint = time.perf_counter()
     stats.update(hint_start(m, start, force=deterministic_time is not None, **hint_limits))
+    if stats["hint_first_s"] is not None:
+        # a roster that keeps every rule is at hand from here on (the search starts from it)
+        stats["start_roster_s"] = round(t_hint - t_call + stats["hint_first_s"], 3)
     stats["hint_s"] = round(time.perf_counter() - t0, 3)
     stats["workers"] = workers
     # each LNS step presolves the whole model again: worth it only while that is quick
