@@ -446,11 +446,11 @@ def hint_start(
             replanned = len(short)
             budget = time_limit_s if replan_s is None else replan_s
             half = None if deterministic_time is None else deterministic_time / 2
-            # a first roster for each short agent, completed at once (a whole roster at hand in
-            # seconds), then the rest of the budget on best replies against that whole roster
-            # every short agent's first roster is worth more than the budget: without one it stays
-            # short, and the roster is then found only by freeing it in a completion (Curtois 24,
-            # 148 nurses at ~1 s each two at a time: 25 left short in 60 s and no roster at all)
+            # A first roster for each short agent, completed at once (a whole roster at hand in
+            # seconds), then the rest of the budget on best replies against that whole roster.
+            # Each first roster is worth more than the budget: an agent without one stays short,
+            # and the roster is then found only by freeing it in a completion (Curtois 24, 148
+            # nurses at ~1 s each two at a time: 25 left short in 60 s and no roster at all).
             first_budget = max(budget, len(short) * FIRST_LINE_S / REPLY_THREADS / (1 - REPLAN_RESERVE))
             first = replan_agents(m, start, short, time_limit_s=first_budget, seed=seed, deterministic_time=half,
                                   first_only=True)
@@ -460,8 +460,10 @@ def hint_start(
                 first_s = time.perf_counter() - t0
             left = budget - (time.perf_counter() - t0)
             if deterministic_time is not None or left > 0:
-                better = improve_replies(m, first, chosen, time_limit_s=max(left, 0.0), seed=seed,
-                                         deterministic_time=half)
+                # in work units the wall-clock limit is only a cap: the whole budget, not what is left,
+                # or a slow machine would cut the replies short and change the roster
+                better = improve_replies(m, first, chosen, seed=seed, deterministic_time=half,
+                                         time_limit_s=max(left, 0.0) if deterministic_time is None else budget)
                 # the completion of the better shifts replaces the first one's hint only if it succeeds
                 if better.shifts != first.shifts and not agents_below_minimums(m, better) and complete_hint(
                     m, better, **limits
