@@ -418,7 +418,8 @@ def replan_agents(
     work units instead (``time_limit_s`` then only caps each one's wall time): the same
     agents get the same rosters on any machine. ``first_only``: each agent's first roster
     that keeps its rules (the day-by-day search), not the best: a whole roster in
-    seconds, which :func:`improve_replies` then improves.
+    seconds, which :func:`improve_replies` then improves; ``time_limit_s`` then gives each
+    agent :data:`FIRST_LINE_S` at least (two at a time), even past it.
     """
     # only the coverage matters here: each agent's own rules are in its one-agent model
     v = _Valuation(m, track_rules=False)
@@ -434,6 +435,11 @@ def replan_agents(
                       "first_only": first_only}
             missed = _reply_round(m, v, pool, sorted(agents), shifts, last, seed, lambda _groups_left: limits)
         else:
+            if first_only:
+                # each first roster is worth more than the budget: an agent without one stays short, and
+                # the roster is then found only by freeing it in a completion (Curtois 24, 148 nurses at
+                # ~1 s each two at a time: 25 left short in 60 s and no roster at all)
+                time_limit_s = max(time_limit_s, len(agents) * FIRST_LINE_S / REPLY_THREADS / (1 - REPLAN_RESERVE))
             deadline = time.perf_counter() + time_limit_s
 
             def limits_until(end: float):
@@ -502,7 +508,7 @@ def improve_replies(
             for i in range(0, len(order), REPLY_THREADS):
                 left = deadline - time.perf_counter()
                 if deterministic_time is None and left <= 0:
-                    return StartingRoster(shifts, {key: n for key, n in v.served.items() if n})
+                    break
                 if deterministic_time is None:
                     limits = {"time_limit_s": max(left / (-(-(len(order) - i) // REPLY_THREADS)), REPLY_MIN_S)}
                 else:
@@ -523,7 +529,7 @@ def improve_replies(
                     for k in mine:
                         v.assign(a, k)
                     gained = True
-            if deterministic_time is not None:
+            if deterministic_time is not None or time.perf_counter() >= deadline:
                 break
     return StartingRoster(shifts, {key: n for key, n in v.served.items() if n})
 

@@ -25,15 +25,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from .heuristic import (
-    FIRST_LINE_S,
-    REPLAN_RESERVE,
-    REPLY_THREADS,
-    StartingRoster,
-    agents_below_minimums,
-    improve_replies,
-    replan_agents,
-)
+from .heuristic import StartingRoster, agents_below_minimums, improve_replies, replan_agents
 from .models import BreakRule, Problem
 from .roster import ASSIGNMENT_COLUMNS, BREAK_COLUMNS, COVERAGE_COLUMNS, Roster
 from .rules import (
@@ -446,13 +438,9 @@ def hint_start(
             replanned = len(short)
             budget = time_limit_s if replan_s is None else replan_s
             half = None if deterministic_time is None else deterministic_time / 2
-            # A first roster for each short agent, completed at once (a whole roster at hand in
-            # seconds), then the rest of the budget on best replies against that whole roster.
-            # Each first roster is worth more than the budget: an agent without one stays short,
-            # and the roster is then found only by freeing it in a completion (Curtois 24, 148
-            # nurses at ~1 s each two at a time: 25 left short in 60 s and no roster at all).
-            first_budget = max(budget, len(short) * FIRST_LINE_S / REPLY_THREADS / (1 - REPLAN_RESERVE))
-            first = replan_agents(m, start, short, time_limit_s=first_budget, seed=seed, deterministic_time=half,
+            # a first roster for each short agent, completed at once (a whole roster at hand in
+            # seconds), then the rest of the budget on best replies against that whole roster
+            first = replan_agents(m, start, short, time_limit_s=budget, seed=seed, deterministic_time=half,
                                   first_only=True)
             start, chosen, short = first, short, agents_below_minimums(m, first)
             complete = not short and complete_hint(m, start, **limits)
