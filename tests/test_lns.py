@@ -104,10 +104,12 @@ def _objective(m, values: list[int]) -> float:
 def test_solve_with_lns_returns_rosters_that_validate(days, staff, seed, share):
     problem = _ward(days=days, staff=staff, seed=seed)
     try:
-        roster = solve(problem, time_limit_s=2, lns_share=share)
+        # workers given: the LP-led portfolio (these wards have the runs automaton) would skip the LNS
+        roster = solve(problem, time_limit_s=2, lns_share=share, workers=2)
     except (InfeasibleError, NoRosterError):
         return
     assert validate(problem, roster) == []
+    assert roster.stats["lp_led"] == 0
     lns = roster.stats.get("lns")
     if lns is not None:
         assert lns["objective"] <= lns["start_objective"] + 1e-9
@@ -156,6 +158,27 @@ def test_default_workers_shrink_with_the_model():
     assert default_workers(250_000) == 2
     assert default_workers(350_000) == 1
     assert default_workers(550_000) == 1
+
+
+def test_rosters_with_runs_of_days_get_the_lp_led_portfolio_unless_the_caller_sets_workers():
+    from fts_scheduler.optimizer import LP_IDLE_SUBSOLVERS
+    from fts_scheduler.solver import LP_LED_WORKERS
+
+    problem = _ward(days=14, staff=6)
+    m, _ = build_model(problem)
+    assert m.runs_automaton
+    roster = solve(problem, time_limit_s=3, seed=0, lns_share=0.5)
+    assert roster.stats["lp_led"] == 1 and roster.stats["workers"] == LP_LED_WORKERS
+    assert validate(problem, roster) == []
+    assert "lns" not in roster.stats  # the whole limit to the portfolio, even when asked for an LNS
+    roster = solve(problem, time_limit_s=3, seed=0, workers=2, lns_share=0.5)
+    assert roster.stats["lp_led"] == 0 and roster.stats["workers"] == 2
+    # what lp_led asks of CP-SAT: the fullest relaxation in every worker, the workers without it left out
+    outcome = run(m, time_limit_s=1, seed=0, workers=LP_LED_WORKERS, lp_led=True)
+    assert outcome.solver.parameters.linearization_level == 2
+    assert set(outcome.solver.parameters.ignore_subsolvers) == set(LP_IDLE_SUBSOLVERS)
+    outcome = run(m, time_limit_s=1, seed=0, workers=LP_LED_WORKERS)
+    assert outcome.solver.parameters.linearization_level == 1 and not outcome.solver.parameters.ignore_subsolvers
 
 
 def test_a_greedy_roster_that_leaves_most_agents_short_is_not_hinted():

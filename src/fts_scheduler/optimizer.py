@@ -577,6 +577,13 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
             solver.StopSearch()
 
 
+LP_IDLE_SUBSOLVERS = ("core", "no_lp", "quick_restart", "reduced_costs")
+"""CP-SAT's full-problem workers left out of an LP-led portfolio (``run``'s ``lp_led``): no linear
+relaxation (no_lp), a smaller one (quick_restart) or one used otherwise (core: the objective's
+unsatisfiable cores; reduced_costs). What is left: default_lp and max_lp, both with the fullest
+relaxation, the first-solution workers and CP-SAT's LNS."""
+
+
 def run(
     m: RosterModel,
     *,
@@ -589,6 +596,7 @@ def run(
     hand_over_s: float | None = None,
     give_up_s: float | None = None,
     started: float | None = None,
+    lp_led: bool = False,
 ) -> SolveOutcome:
     """Run CP-SAT on ``m``; Ctrl-C stops the search and keeps the best roster found.
 
@@ -597,6 +605,9 @@ def run(
     With ``give_up_s``, it stops after that many seconds if it has *no* roster yet
     (``SolveOutcome.gave_up``): the caller retries from a hint. ``started`` (a
     ``time.perf_counter()`` value) is when progress times count from, if not now.
+    With ``lp_led``, every full worker solves the model's fullest linear relaxation and
+    the workers that use none or little of it are left out (:data:`LP_IDLE_SUBSOLVERS`;
+    why: :data:`~fts_scheduler.solver.LP_LED_WORKERS`).
     """
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
@@ -606,6 +617,9 @@ def run(
         solver.parameters.max_deterministic_time = float(deterministic_time)
     if workers is not None:
         solver.parameters.num_workers = int(workers)
+    if lp_led:
+        solver.parameters.linearization_level = 2
+        solver.parameters.ignore_subsolvers.extend(LP_IDLE_SUBSOLVERS)
     if assumptions:
         m.model.ClearAssumptions()
         m.model.AddAssumptions(assumptions)
