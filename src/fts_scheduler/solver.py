@@ -73,20 +73,28 @@ def default_workers(variables: int) -> int:
     return 1
 
 
-LP_LED_WORKERS = 4
+LP_LED_WORKERS = 3
 """CP-SAT workers on models with the runs-of-days automaton (``RosterModel.runs_automaton``: small
 rosters with minimum runs of days on or off), in an LP-led portfolio (``optimizer.run``'s ``lp_led``):
 every full worker with the automaton's linear relaxation, which is tight there (Curtois 5: bound
 1,139 against a best known 1,143), and the CPU of the workers that do not use it (core, no_lp,
 quick_restart, reduced_costs) left to CP-SAT's LNS, whose RINS/RENS steps follow that relaxation.
 Before, only the ``max_lp`` worker of eight had it, an eighth of the CPU, and how soon it got
-there decided the roster. Portfolio alone, 30 s, 2 cores, seed 0 unless said: Curtois 3 proved
-optimal at 15.6 -> 9.5 s; 4: 1,720 -> 1,716 proved optimal; 6: 3,971 -> 2,047; 7: 3,107 -> 1,357;
-5, seeds 0-2 and 0-4: 1,263 / 1,650 / 1,253 -> 1,146 / 1,147 / 1,145 / 1,147 / 1,253 (at most 1,160
-in 2 of 6 runs with eight workers, 4 of 5 with these). Such a portfolio keeps the whole limit (no
-LNS after it): ``solve`` on 5 at 30 s, seeds 0-3, 1,153 / 1,250 / 1,236 / 1,153 with a quarter
-for the LNS, 1,143 / 1,146 / 1,146 / 1,148 without; 4: 1,720 / 1,716 and 1,716 / 1,716; 6 and 7
-within the runs' spread (2,141 / 2,045 and 2,151 / 2,043; 1,270 / 1,162 and 1,274 / 1,177)."""
+there decided the roster. Three workers are CP-SAT's ``default_lp`` and ``max_lp`` and one thread
+of LNS; a fourth added ``quick_restart_no_lp`` (now in ``LP_IDLE_SUBSOLVERS``), which finds many
+rosters early but solves no LP, and took a quarter of the CPU from the LP workers instead of a third.
+
+Measured on 2 cores. Eight default workers -> four LP-led (session 12; portfolio alone, 30 s, seed
+0 unless said): Curtois 3 proved optimal at 15.6 -> 9.5 s; 4: 1,720 -> 1,716 proved optimal; 6:
+3,971 -> 2,047; 7: 3,107 -> 1,357; 5, at most 1,160 (out of its basin one uncovered shift above the
+optimum) in 2 of 6 runs -> 4 of 5. Four -> three (session 13, the same day, seeds 0-9 on 5 at 29 s,
+0-2 on 6 and 7 at 59 s): 5 out of the basin in 4 -> 9 of 10 runs (``solve`` at 30 s with three:
+9 of 10); 6: 1,953 / 2,042 / 1,950 -> 1,950 / 1,963 / 1,950 (two of them proved optimal, in 42
+and 49 s); 7: 1,166 / 1,172 / 1,162 -> 1,167 / 1,063 / 1,072. Such a portfolio keeps the whole
+limit (no LNS after it): ``solve`` on 5 at 30 s with four workers, seeds 0-3, 1,153 / 1,250 /
+1,236 / 1,153 with a quarter for the LNS, 1,143 / 1,146 / 1,146 / 1,148 without; with three, 10
+runs each, the LNS (wide windows first) started from rosters already out of the basin in all ten
+and gained 5 in all: no gain worth its code."""
 
 DEFAULT_LNS_SHARE = 0.0
 """Share of the time limit for the rostering LNS after the portfolio (see :mod:`fts_scheduler.lns`).
