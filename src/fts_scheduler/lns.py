@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from .optimizer import SolveOutcome, fixed_outcome
-from .rules import Penalty, RosterModel, boolean_bounds, set_boolean_bounds
+from .rules import Penalty, RosterModel, boolean_bounds, set_boolean_bounds, set_hint
 
 __all__ = ["LnsResult", "improve", "read_back"]
 
@@ -170,7 +170,7 @@ def improve(
         for i in work:
             if i not in free:
                 set_boolean_bounds(proto, i, result.values[i], result.values[i])
-        _hint(proto, result.values)
+        set_hint(proto, result.values)
         if cap is not None and kind == "wide_days":
             cap.below(result.values)
         limit = min(left, max(step_limit, WIDE_STEP_SHARE * time_limit_s) if kind == "wide_days" else step_limit)
@@ -185,7 +185,7 @@ def improve(
         finally:
             for i in work:
                 set_boolean_bounds(proto, i, *domains[i])
-            _hint(proto, [])
+            set_hint(proto, [])
             if cap is not None:
                 cap.release()
         # a floor per step: tiny steps report almost no work but still cost their set-up
@@ -323,14 +323,6 @@ def _costly_days(share, rng, by_agent, day_of, span, dated, values) -> set[int]:
     chosen = heapq.nlargest(count, cost, key=lambda d: math.log(1.0 - rng.random()) / cost[d])
     window = {d + k for d in chosen for k in (-1, 0, 1)}
     return {i for idx in by_agent for i in idx if day_of[i] in window}
-
-
-def _hint(proto, values: list[int]) -> None:
-    proto.solution_hint.vars.clear()
-    proto.solution_hint.values.clear()
-    if values:
-        proto.solution_hint.vars.extend(range(len(values)))
-        proto.solution_hint.values.extend(values)
 
 
 def read_back(m: RosterModel, result: LnsResult, *, bound: float, runtime_s: float) -> SolveOutcome:

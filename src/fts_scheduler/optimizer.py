@@ -35,6 +35,7 @@ from .rules import (
     Penalty,
     RosterModel,
     set_boolean_bounds,
+    set_hint,
     shift_allowed,
     shift_cost,
 )
@@ -361,10 +362,7 @@ def solve_copy(
 
 def hint_solution(m: RosterModel, solver: cp_model.CpSolver) -> None:
     """Hint every variable of ``m`` with its value in ``solver``'s roster: the next search starts from it."""
-    m.model.ClearHints()
-    for i in range(len(m.model.Proto().variables)):
-        var = m.model.GetIntVarFromProtoIndex(i)
-        m.model.AddHint(var, solver.Value(var))
+    set_hint(m.model.Proto(), list(solver.ResponseProto().solution))
 
 
 def polish_hint(m: RosterModel, *, time_limit_s: float, seed: int, workers: int) -> float | None:

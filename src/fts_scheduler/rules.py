@@ -140,6 +140,17 @@ def set_boolean_bounds(proto, index: int, lo: int, hi: int) -> None:
     domain[0], domain[1] = lo, hi
 
 
+def set_hint(proto, values: list[int]) -> None:
+    """Hint every variable of a model's proto with ``values`` (one per variable, in index order),
+    or clear the hint (``[]``): one bulk write, where ``CpModel.add_hint`` per variable took
+    seconds on models of half a million variables (Curtois 23: ~5 s a time)."""
+    proto.solution_hint.vars.clear()
+    proto.solution_hint.values.clear()
+    if values:
+        proto.solution_hint.vars.extend(range(len(values)))
+        proto.solution_hint.values.extend(values)
+
+
 Rule = Callable[[RosterModel], list[Penalty]]
 ShiftFilter = Callable[[Problem, Site, Agent, CandidateShift], bool]
 
