@@ -306,6 +306,26 @@ def test_agents_the_greedy_left_short_are_replanned_alone_into_rosters_that_keep
     assert validate(problem, extract_roster(m, penalties, outcome, {})) == []
 
 
+def test_a_solved_roster_is_hinted_whole_and_the_hint_can_be_cleared():
+    from fts_scheduler.optimizer import fixed_outcome, hint_solution, hinted_values
+    from fts_scheduler.rules import set_hint
+
+    m, _ = build_model(_ward(days=14, staff=4))
+    outcome = run(m, time_limit_s=5, seed=0, workers=1)
+    assert outcome.status in ("OPTIMAL", "FEASIBLE")
+    hint_solution(m, outcome.solver)
+    hint = hinted_values(m)
+    assert hint is not None and len(hint) == len(m.model.Proto().variables)
+    for work in m.work:  # each shift hinted as the roster has it
+        for v in work.values():
+            assert hint[v.Index()] == outcome.solver.Value(v)
+    # the hint is the roster itself: every variable fixed to it, the model is feasible at the same cost
+    fixed = fixed_outcome(m, hint, status="FEASIBLE", bound=None, runtime_s=0.0)
+    assert fixed.solver.ObjectiveValue() == outcome.solver.ObjectiveValue()
+    set_hint(m.model.Proto(), [])
+    assert hinted_values(m) is None and not m.model.Proto().solution_hint.vars
+
+
 def test_replan_agents_keeps_shifts_the_caller_fixed_in_the_domains():
     """A rolling plan fixes earlier weeks through the variables' domains: a reply must keep them."""
     from fts_scheduler.heuristic import replan_agents
