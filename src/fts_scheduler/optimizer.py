@@ -254,7 +254,6 @@ def add_hint(m: RosterModel, start: StartingRoster) -> None:
     floors, then requirements, need them most. Every hinted value is consistent with
     the model's equalities, so CP-SAT can accept the hint whole when it is feasible.
     """
-    m.model.ClearHints()
     value: dict[int, int] = {}
     for a, taken in enumerate(start.shifts):
         chosen = set(taken)
@@ -300,8 +299,7 @@ def add_hint(m: RosterModel, start: StartingRoster) -> None:
     for (lang, t), var in m.over.items():
         target = int(m.required[lang][t]) if lang in m.required else 0
         value[var.Index()] = max(0, int(staffed[lang][t]) - target)
-    for index, v in value.items():
-        m.model.AddHint(m.model.GetIntVarFromProtoIndex(index), v)
+    set_hint(m.model.Proto(), value)
 
 
 def complete_hint(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -140,13 +140,17 @@ def set_boolean_bounds(proto, index: int, lo: int, hi: int) -> None:
     domain[0], domain[1] = lo, hi
 
 
-def set_hint(proto, values: list[int]) -> None:
-    """Hint every variable of a model's proto with ``values`` (one per variable, in index order),
-    or clear the hint (``[]``): one bulk write, where ``CpModel.add_hint`` per variable took
-    seconds on models of half a million variables (Curtois 23: ~5 s a time)."""
+def set_hint(proto, values: Sequence[int] | Mapping[int, int]) -> None:
+    """Replace the hint of a model's proto: ``values`` gives one value per variable in index
+    order, or ``{index: value}`` for some of them; ``[]`` clears it. One bulk write, where
+    ``CpModel.add_hint`` per variable took seconds on models of half a million variables
+    (Curtois 23: ~5 s a time)."""
     proto.solution_hint.vars.clear()
     proto.solution_hint.values.clear()
-    if values:
+    if isinstance(values, Mapping):
+        proto.solution_hint.vars.extend(values.keys())
+        proto.solution_hint.values.extend(values.values())
+    elif values:
         proto.solution_hint.vars.extend(range(len(values)))
         proto.solution_hint.values.extend(values)
 
