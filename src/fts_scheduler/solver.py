@@ -81,20 +81,10 @@ every full worker with the automaton's linear relaxation, which is tight there (
 (``optimizer.LP_IDLE_SUBSOLVERS``) left to CP-SAT's LNS, whose RINS/RENS steps follow that relaxation.
 Before, only the ``max_lp`` worker of eight had it, an eighth of the CPU, and how soon it got
 there decided the roster. Three workers are CP-SAT's ``default_lp`` and ``max_lp`` and one thread
-of LNS; a fourth added ``quick_restart_no_lp`` (now in ``LP_IDLE_SUBSOLVERS``), which finds many
-rosters early but solves no LP, and took a quarter of the CPU from the LP workers instead of a third.
-
-Measured on 2 cores. Eight default workers -> four LP-led (session 12; portfolio alone, 30 s, seed
-0 unless said): Curtois 3 proved optimal at 15.6 -> 9.5 s; 4: 1,720 -> 1,716 proved optimal; 6:
-3,971 -> 2,047; 7: 3,107 -> 1,357; 5, at most 1,160 (out of its basin one uncovered shift above the
-optimum) in 2 of 6 runs -> 4 of 5. Four -> three (session 13, the same day, seeds 0-9 on 5 at 29 s,
-0-2 on 6 and 7 at 59 s): 5 out of the basin in 4 -> 9 of 10 runs (``solve`` at 30 s with three,
-seeds 0-19: 19 of 20); 6: 1,953 / 2,042 / 1,950 -> 1,950 / 1,963 / 1,950 (two of them proved optimal, in 42
-and 49 s); 7: 1,166 / 1,172 / 1,162 -> 1,167 / 1,063 / 1,072. Such a portfolio keeps the whole
-limit (no LNS after it): ``solve`` on 5 at 30 s with four workers, seeds 0-3, 1,153 / 1,250 /
-1,236 / 1,153 with a quarter for the LNS, 1,143 / 1,146 / 1,146 / 1,148 without; with three,
-seeds 0-19, a quarter for the LNS (wide windows first) left 18 of 20 runs out of the basin, against
-19 of 20 without it."""
+of LNS; a fourth (``quick_restart_no_lp``, no LP) took CPU from the two LP workers: Curtois 5 at
+29 s left its basin in 4 of 10 runs with four, 9 of 10 with three. Such a portfolio keeps the whole
+limit (no LNS of ours after it: no better in 20 runs). Measurements: docs/benchmarks.md ("what
+changed", sessions 12-13)."""
 
 DEFAULT_LNS_SHARE = 0.0
 """Share of the time limit for the rostering LNS after the portfolio (see :mod:`fts_scheduler.lns`).
