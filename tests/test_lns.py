@@ -117,6 +117,79 @@ def test_solve_with_lns_returns_rosters_that_validate(days, staff, seed, share):
     assert roster.bound <= roster.objective + 1e-6
 
 
+@pytest.mark.parametrize("phase", ["portfolio", "lns"])
+def test_ctrl_c_stops_the_search_and_returns_the_best_roster(monkeypatch, phase):
+    import os
+    import signal
+    import threading
+
+    import fts_scheduler.solver as solver_module
+
+    # Python's own Ctrl-C handler, as in a fresh interpreter: a raw CP-SAT search in an earlier test
+    # (with CP-SAT's handler) leaves SIGINT at the system default, which would end this process
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    problem = _ward(days=28, staff=12, seed=0)
+    searching = threading.Event()  # set once the phase has a roster to return
+    if phase == "lns":
+        real_improve = solver_module.improve
+
+        def spy(*args, **kwargs):
+            searching.set()
+            return real_improve(*args, **kwargs)
+
+        monkeypatch.setattr(solver_module, "improve", spy)
+    returned = threading.Lock()  # held while solve runs: no Ctrl-C once it has returned
+    returned.acquire()
+
+    def press_ctrl_c():
+        if searching.wait(60):
+            time.sleep(1.0)
+            if returned.acquire(blocking=False):
+                returned.release()
+            else:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    presser = threading.Thread(target=press_ctrl_c, daemon=True)
+    presser.start()
+    t0 = time.perf_counter()
+    try:
+        roster = solve(problem, time_limit_s=40, lns_share=0.95 if phase == "lns" else 0, workers=2, seed=0,
+                       callback=lambda progress: searching.set() if phase == "portfolio" else None)
+    except KeyboardInterrupt:
+        pytest.fail(f"Ctrl-C in the {phase} escaped solve instead of returning the best roster")
+    finally:
+        returned.release()
+    elapsed = time.perf_counter() - t0
+    presser.join()
+    assert searching.is_set() and ("lns" in roster.stats) == (phase == "lns")
+    assert roster.stats["interrupted"] == 1 and "(stopped by Ctrl-C)" in roster.summary().splitlines()[0]
+    # stopped about a second after the phase had a roster (2 s into the search at most), not at 40 s
+    assert elapsed < 20, elapsed
+    assert roster.status == "FEASIBLE" and validate(problem, roster) == []
+
+
+def test_ctrl_c_after_a_solve_raises_keyboard_interrupt():
+    """CP-SAT's own Ctrl-C handler, once used, leaves SIGINT at the system default: the next Ctrl-C
+    would kill the interpreter (a notebook's kernel). A child process shows what a user would see."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, signal, sys, time\n"
+        "sys.path.insert(0, {tests!r})\n"
+        "from test_lns import _ward\n"
+        "from fts_scheduler import solve\n"
+        "solve(_ward(days=7, staff=3), time_limit_s=1, workers=2, lns_share=0.5)\n"
+        "try:\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    time.sleep(5)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('KeyboardInterrupt')\n"
+    ).format(tests=str(__import__("pathlib").Path(__file__).parent))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "KeyboardInterrupt", (done.returncode, done.stderr[-500:])
+
+
 def test_lns_share_is_checked():
     import pytest
 

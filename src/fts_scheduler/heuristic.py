@@ -35,6 +35,7 @@ from .rules import (
     RosterModel,
     boolean_bounds,
     minimum_weekly_minutes,
+    new_solver,
     shift_cost,
     weekend_runs,
 )
@@ -643,7 +644,7 @@ def _best_reply(
     start = set(line if line is not None else hint)
     for k, x in work.items():
         model.AddHint(x, int(k in start))
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit_s - (time.perf_counter() - t0))
     solver.parameters.random_seed = seed
     solver.parameters.num_workers = 1
@@ -672,7 +673,7 @@ def _first_line(
     by_time = sorted(work, key=lambda k: (shifts[k].start_utc, -worth[k]))
     by_day = [list(g) for _, g in itertools.groupby(by_time, key=lambda k: shifts[k].start_utc.date())]
     proto = alone.model.Proto()
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     solver.parameters.search_branching = cp_model.FIXED_SEARCH
     # a fixed search on a model this small: presolve, the LP, probing and symmetry cost more than they
     # prune (Curtois 22: 0.2 s a nurse without presolve and LP, 0.5 s with the LP, 1.1 s with presolve

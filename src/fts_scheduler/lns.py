@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from .optimizer import SolveOutcome, fixed_outcome
-from .rules import Penalty, RosterModel, boolean_bounds, set_boolean_bounds, set_hint
+from .rules import Penalty, RosterModel, boolean_bounds, new_solver, set_boolean_bounds, set_hint
 
 __all__ = ["LnsResult", "improve", "read_back"]
 
@@ -88,12 +88,17 @@ def improve(
     kinds: tuple[str, ...] = KINDS,
     penalties: list[Penalty] | None = None,
     stop: threading.Event | None = None,
+    solver: cp_model.CpSolver | None = None,
 ) -> LnsResult:
     """Improve the roster ``values`` (one value per variable of ``m.model``) for ``time_limit_s``.
 
     ``on_improvement(objective)`` is called after each strictly better roster; a true
     return stops the search, as does ``stop`` once set (checked between steps: several
-    searches side by side share one). With ``deterministic``, ``time_limit_s`` and
+    searches side by side share one; a caller that must stop the step in progress too
+    passes the ``solver`` the steps run on and calls its ``StopSearch``). Ctrl-C is not
+    caught by the steps (CP-SAT's own handler would end only the step in progress and
+    the search would go on): ``KeyboardInterrupt`` reaches the main thread once the
+    step ends. With ``deterministic``, ``time_limit_s`` and
     ``step_limit`` count CP-SAT's deterministic work units instead of seconds (with
     one worker the same search on every machine and under any load).
 
@@ -137,8 +142,9 @@ def improve(
     wide = _WideWindows(span, rng)
     turn = fruitless = 0  # steps of the other kinds: taken; in a row without a gain
     wide_s = cheap_s = 0.0  # time (or work units) spent on wide windows; on the others
-    solver = cp_model.CpSolver()
+    solver = new_solver() if solver is None else solver
     solver.parameters.num_workers = workers
+    solver.parameters.catch_sigint_signal = False  # a caller's solver too (see new_solver)
     # the steps are small: a full linear relaxation (cuts included) prunes them far better
     # than the default (Curtois 5-7, same start and work budget, 3 seeds: gap sums 55-79 %
     # without, 32-43 % with)
@@ -181,6 +187,9 @@ def improve(
         solver.parameters.random_seed = rng.randrange(1 << 30)
         t_step = time.perf_counter()
         try:
+            if stop is not None and stop.is_set():  # set while this step was prepared: undone unsolved
+                result.stopped = True
+                break
             status = solver.Solve(m.model)
         finally:
             for i in work:

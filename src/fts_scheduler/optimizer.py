@@ -34,6 +34,8 @@ from .rules import (
     SOFT_RULES,
     Penalty,
     RosterModel,
+    new_solver,
+    run_interruptibly,
     set_boolean_bounds,
     set_hint,
     shift_allowed,
@@ -347,7 +349,7 @@ def solve_copy(
     copy's variables have the model's indices, so the solver reads the roster on the
     model's own variables too (:func:`hint_solution`).
     """
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.random_seed = int(seed)
     solver.parameters.num_workers = int(workers)
@@ -606,7 +608,7 @@ def run(
     the workers that use none or little of it are left out (:data:`LP_IDLE_SUBSOLVERS`;
     why: :data:`~fts_scheduler.solver.LP_LED_WORKERS`).
     """
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.random_seed = int(seed)
     if deterministic_time is not None:
@@ -624,7 +626,6 @@ def run(
     if started is not None:
         watcher.t0 = started
     t0 = time.perf_counter()
-    interrupted = False
     timers = []
     if hand_over_s is not None and hand_over_s < time_limit_s:
         timers.append(threading.Timer(hand_over_s, lambda: watcher.hand_over(solver)))
@@ -634,10 +635,7 @@ def run(
         timer.daemon = True
         timer.start()
     try:
-        status = solver.Solve(m.model, watcher)
-    except KeyboardInterrupt:  # pragma: no cover - depends on signal timing
-        interrupted = True
-        status = cp_model.UNKNOWN
+        (status,), interrupted = run_interruptibly([lambda: solver.Solve(m.model, watcher)], solver.StopSearch)
     finally:
         for timer in timers:
             timer.cancel()
@@ -673,7 +671,7 @@ def fixed_outcome(m: RosterModel, values: list[int], *, status: str, bound: floa
         domain = proto.variables[i].domain
         domain.clear()
         domain.extend([v, v])
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = 60.0
     found = solver.Solve(fixed)

@@ -102,7 +102,8 @@ class Roster:
         h = self._headline()
         lines = [
             f"Roster: {self.status}  objective {self.objective:,.2f}  bound {self.bound:,.2f}  "
-            f"gap {self.gap:.2%}  search {self.runtime_s:.1f} s",
+            f"gap {self.gap:.2%}  search {self.runtime_s:.1f} s"
+            + ("  (stopped by Ctrl-C)" if self.stats.get("interrupted") else ""),
             f"  {len(a)} shifts, {a['agent_id'].nunique()} agents, {h['paid_hours']:,.1f} paid hours",
             f"  language floors met in every interval: {'yes' if h['floors_met'] else 'NO'}",
             f"  under requirement {h['under_staffed']:,.1f} agent-h, over {h['over_staffed']:,.1f} agent-h; "

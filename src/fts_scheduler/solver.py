@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 
 from .errors import InfeasibleError, NoRosterError
 from .explain import (
@@ -37,7 +37,7 @@ from .optimizer import (
     utc_day,
 )
 from .roster import Roster
-from .rules import COST_SCALE
+from .rules import COST_SCALE, new_solver, run_interruptibly
 
 __all__ = ["solve", "DEFAULT_WORKERS", "default_workers"]
 
@@ -178,10 +178,11 @@ def solve(
         its steps presolves the whole model again), and so do those with the LP-led
         portfolio (see ``workers``), which does better with the whole time.
 
-    Ctrl-C during the search stops it (CP-SAT catches SIGINT) and the best roster found
-    so far is returned with status ``"FEASIBLE"``; with none found yet,
-    ``KeyboardInterrupt`` propagates. Not yet in the LNS phase (``lns_share`` > 0): it
-    runs to the limit; use ``callback`` to stop it.
+    Ctrl-C during the search stops it (the search runs in a thread, the calling thread
+    waits awake for Ctrl-C) and the best roster found so far is returned, with
+    ``stats["interrupted"] = 1``; with none found yet, ``KeyboardInterrupt`` propagates.
+    In the LNS phase (``lns_share`` > 0) too: its searches end the step in progress and
+    the best of their rosters is returned.
 
     Raises
     ------
@@ -273,10 +274,10 @@ def solve(
         outcome = run(m, time_limit_s=max(left, 1.0), seed=seed, workers=workers, lp_led=lp_led, callback=relay,
                       started=t_search,
                       hand_over_s=None if hand_over_s is None else max(0.0, hand_over_s - (time_limit_s - left)))
-    stats["interrupted"] = int(outcome.interrupted)
     left = time_limit_s - (time.perf_counter() - t_search)
     if use_lns and outcome.status == "FEASIBLE" and not outcome.interrupted and not user_stop and left > 0.5:
         outcome, stats["lns"] = _improve(m, penalties, outcome, left, seed, t_search, relay)
+    stats["interrupted"] = int(outcome.interrupted)
     if outcome.status == "UNKNOWN" and not outcome.interrupted and stats["hint_complete"]:
         # the search found nothing in its time (on millions of variables its presolve alone can
         # take it all: Curtois 24), but the completed hint is a roster that keeps every rule
@@ -323,12 +324,18 @@ def _improve(m, penalties, outcome, left: float, seed: int, t_search: float, rel
     # each chain fixes and hints variables in place: its own copy of the model, made before any starts
     models = [m] + [dataclasses.replace(m, model=m.model.clone()) for _ in range(LNS_CHAINS - 1)]
 
+    solvers = [new_solver() for _ in range(LNS_CHAINS)]
+
     def chain(k: int):
         return improve(models[k], values, start, time_limit_s=left, seed=seed + k, workers=LNS_STEP_WORKERS,
-                       on_improvement=on_improvement, penalties=penalties, stop=stop)
+                       on_improvement=on_improvement, penalties=penalties, stop=stop, solver=solvers[k])
 
-    with ThreadPoolExecutor(LNS_CHAINS) as pool:
-        results = list(pool.map(chain, range(LNS_CHAINS)))
+    def stop_chains() -> None:  # Ctrl-C: each chain ends its step now and keeps its best roster
+        stop.set()
+        for solver in solvers:
+            solver.StopSearch()
+
+    results, interrupted = run_interruptibly([functools.partial(chain, k) for k in range(LNS_CHAINS)], stop_chains)
     result = min(results, key=lambda r: r.objective)
     runtime = time.perf_counter() - t_search
     lns_stats = {
@@ -340,7 +347,9 @@ def _improve(m, penalties, outcome, left: float, seed: int, t_search: float, rel
         "by_kind": {kind: [sum(r.by_kind.get(kind, [0, 0])[j] for r in results) for j in (0, 1)]
                     for kind in sorted({k for r in results for k in r.by_kind})},
     }
-    return read_back(m, result, bound=bound, runtime_s=runtime), lns_stats
+    outcome = read_back(m, result, bound=bound, runtime_s=runtime)
+    outcome.interrupted = interrupted
+    return outcome, lns_stats
 
 
 def _explain(
