@@ -211,27 +211,6 @@ def test_agents_left_short_by_the_greedy_are_found_and_freed():
     assert complete_hint(m, empty, time_limit_s=5, seed=0, workers=1, free_agents={1})
 
 
-def test_the_greedy_leaves_agents_with_runs_of_days_to_the_replan():
-    from fts_scheduler.optimizer import hint_start
-
-    problem = _ward(days=14, staff=6)
-    m, _ = build_model(problem)
-    start = greedy_roster(m)
-    assert start.unplanned == frozenset(range(6)) and not any(start.shifts)
-    # one nurse without runs of days: the greedy plans her alone, the re-plan the five others
-    agents = list(problem.agents)
-    agents[0] = agents[0].model_copy(update={"contract": Contract(max_weekly_hours=40, max_consecutive_days=5)})
-    mixed = problem.model_copy(update={"agents": tuple(agents)})
-    m, _ = build_model(mixed)
-    start = greedy_roster(m)
-    assert start.unplanned == frozenset(range(1, 6))
-    assert start.shifts[0] and not any(start.shifts[1:])
-    stats = hint_start(m, start, time_limit_s=5, seed=0, workers=1, force=True)
-    assert stats["hint_replanned_agents"] == 5 and stats["hint_complete"] == 1
-    roster = solve(mixed, time_limit_s=3, seed=0, workers=2)
-    assert validate(mixed, roster) == []
-
-
 def test_greedy_keeps_weekends_off():
     rules = LabourRules(min_weekends_off_per_4_weeks=2, max_consecutive_days=7, weekly_rest_hours=0)
     from fts_scheduler import Requirement

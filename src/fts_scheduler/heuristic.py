@@ -39,7 +39,6 @@ from .rules import (
     shift_cost,
     weekend_runs,
 )
-from .models import Contract
 from .timegrid import grid_span
 
 __all__ = ["greedy_roster", "replan_agents", "improve_replies", "StartingRoster", "agents_below_minimums"]
@@ -50,13 +49,11 @@ class StartingRoster:
     """Shift indices per agent (into its site's candidate shifts), and who served what.
 
     ``served[(profile, language, interval)]`` counts the agents of a language profile
-    the greedy put on ``language`` in ``interval``. ``unplanned``: agents the greedy left
-    to the re-plan (:func:`greedy_roster`), short or not.
+    the greedy put on ``language`` in ``interval``.
     """
 
     shifts: list[list[int]]
     served: dict[tuple[tuple[str, ...], str, int], int]
-    unplanned: frozenset[int] = frozenset()
 
 
 class _AgentState:
@@ -368,17 +365,7 @@ def greedy_roster(
     ``fixed[a]`` lists shifts agent ``a`` already has (a published or earlier-planned
     part of the horizon): they are taken first, so the greedy plans around them;
     ``closed[a]`` lists shifts it may not take (decided against).
-
-    Agents whose contracts ask for runs of days on or off (nurse rosters) get no more
-    than their fixed shifts: taking one shift at a time, the greedy builds no runs and
-    left nearly all of them short anyway (Curtois 8-24: all on 10-12 and 15-22, 114 of
-    120 on 13), which cost 14.6 s on 23 and 31 s on 24 for a roster the re-plan then
-    replaced. They are ``unplanned``: :func:`~fts_scheduler.optimizer.hint_start`
-    re-plans them with the agents left short.
     """
-    unplanned = frozenset(a for a, agent in enumerate(m.agents) if _asks_runs(agent.contract))
-    if len(unplanned) == len(m.agents) and not any(fixed or []):
-        return StartingRoster([[] for _ in m.agents], {}, unplanned)
     v = _Valuation(m)
     for a, ks in enumerate(closed or []):
         v.states[a].mask[sorted(ks)] = False
@@ -389,8 +376,7 @@ def greedy_roster(
     # Lazy greedy: a shift's value only falls as others are taken (deficits shrink,
     # masks only lose shifts), so an agent's last value bounds its next one; only the
     # agent on top of the heap is re-valued, which is the same pick as re-valuing all.
-    heap = [(-value, a) for a in range(len(m.agents)) if a not in unplanned
-            for value, _ in [v.best_of(a)] if value > 0]
+    heap = [(-value, a) for a in range(len(m.agents)) for value, _ in [v.best_of(a)] if value > 0]
     heapq.heapify(heap)
     while heap:
         _, a = heapq.heappop(heap)
@@ -403,12 +389,8 @@ def greedy_roster(
         v.assign(a, k)
         heapq.heappush(heap, (-value, a))
 
-    _top_up_minimums(v, unplanned)
-    return StartingRoster([st.taken for st in v.states], dict(v.served), unplanned)
-
-
-def _asks_runs(contract: Contract) -> bool:
-    return (contract.min_consecutive_days or 1) > 1 or (contract.min_consecutive_days_off or 1) > 1
+    _top_up_minimums(v)
+    return StartingRoster([st.taken for st in v.states], dict(v.served))
 
 
 def replan_agents(
@@ -814,13 +796,13 @@ def _cover_matrix(m: RosterModel, shifts: list) -> np.ndarray:
     return sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape)
 
 
-def _top_up_minimums(v: _Valuation, unplanned: frozenset[int]) -> None:
+def _top_up_minimums(v: _Valuation) -> None:
     """Give agents below their contract minimum the most useful shifts they may still take."""
     m = v.m
     p = m.problem
     first, last = p.start_date, p.start_date + dt.timedelta(days=p.days - 1)
     for a, agent in enumerate(m.agents):
-        if agent.contract.min_weekly_hours <= 0 or a in unplanned:
+        if agent.contract.min_weekly_hours <= 0:
             continue
         st = v.states[a]
         site = agent.site

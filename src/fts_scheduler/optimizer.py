@@ -402,11 +402,10 @@ def hint_start(
     """Hint CP-SAT with a starting roster: completed whole when possible, else as a partial guess.
 
     First the roster's shifts as they are (:func:`complete_hint`; not tried while an agent is
-    below a contract minimum, which no completion can mend, or unplanned); if they admit no
-    completion, the agents it left below a contract minimum or did not plan
-    (``StartingRoster.unplanned``) are re-planned one at a time: first a roster of each
-    that keeps its rules (:func:`~fts_scheduler.heuristic.replan_agents`,
-    ``first_only``), completed at once,
+    below a contract minimum, which no completion can mend); if they admit no
+    completion, the agents it left below a contract minimum are re-planned one at a
+    time: first a roster of each that keeps its rules
+    (:func:`~fts_scheduler.heuristic.replan_agents`, ``first_only``), completed at once,
     so that a whole roster is at hand in seconds; then, for the rest of ``replan_s``
     seconds (default ``time_limit_s``), best replies against that whole roster
     (:func:`~fts_scheduler.heuristic.improve_replies`), completed again (the first
@@ -424,7 +423,7 @@ def hint_start(
     limits = {"time_limit_s": time_limit_s, "seed": seed, "workers": workers}
     replanned = freed = 0
     first_s = None
-    short = agents_below_minimums(m, start) | start.unplanned
+    short = agents_below_minimums(m, start)
     # with an agent below a contract minimum the shifts as they are cannot be completed: not worth
     # a try, which presolves the whole model (Curtois 24, 1.66M variables: 15 s to learn it)
     complete = not short and complete_hint(m, start, **limits)
