@@ -98,9 +98,9 @@ def improve(
     passes the ``solver`` the steps run on and calls its ``StopSearch``). Ctrl-C is not
     caught by the steps (CP-SAT's own handler would end only the step in progress and
     the search would go on): ``KeyboardInterrupt`` reaches the main thread once the
-    step ends. With ``deterministic``, ``time_limit_s`` and
-    ``step_limit`` count CP-SAT's deterministic work units instead of seconds (with
-    one worker the same search on every machine and under any load).
+    step ends. With ``deterministic``, ``time_limit_s`` and ``step_limit`` count
+    CP-SAT's deterministic work units instead of seconds (with one worker the same
+    search on every machine and under any load).
 
     Works on ``m.model`` in place: each step's fixed variables and hint are undone after
     it, but with ``wide_days`` one inert constraint stays (:class:`_HeaviestCap`, one per
