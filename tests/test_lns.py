@@ -26,7 +26,8 @@ from fts_scheduler import (
 from fts_scheduler.heuristic import StartingRoster, agents_below_minimums, greedy_roster
 from fts_scheduler.lns import improve, read_back
 from fts_scheduler.optimizer import build_model, complete_hint, extract_roster, run
-from fts_scheduler.rules import COST_SCALE, set_boolean_bounds
+from fts_scheduler.cpsat import set_boolean_bounds
+from fts_scheduler.rules import COST_SCALE
 from fts_scheduler.solver import default_workers
 
 MON = dt.date(2026, 3, 2)
@@ -173,6 +174,7 @@ def test_ctrl_c_after_a_solve_raises_keyboard_interrupt():
     would kill the interpreter (a notebook's kernel). A child process shows what a user would see."""
     import subprocess
     import sys
+    from pathlib import Path
 
     script = (
         "import os, signal, sys, time\n"
@@ -185,7 +187,7 @@ def test_ctrl_c_after_a_solve_raises_keyboard_interrupt():
         "    time.sleep(5)\n"
         "except KeyboardInterrupt:\n"
         "    print('KeyboardInterrupt')\n"
-    ).format(tests=str(__import__("pathlib").Path(__file__).parent))
+    ).format(tests=str(Path(__file__).parent))
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "KeyboardInterrupt", (done.returncode, done.stderr[-500:])
 
@@ -381,7 +383,7 @@ def test_agents_the_greedy_left_short_are_replanned_alone_into_rosters_that_keep
 
 def test_a_solved_roster_is_hinted_whole_and_the_hint_can_be_cleared():
     from fts_scheduler.optimizer import fixed_outcome, hint_solution, hinted_values
-    from fts_scheduler.rules import set_hint
+    from fts_scheduler.cpsat import set_hint
 
     m, _ = build_model(_ward(days=14, staff=4))
     outcome = run(m, time_limit_s=5, seed=0, workers=1)

@@ -29,16 +29,8 @@ from scipy import sparse
 
 from ortools.sat.python import cp_model
 
-from .rules import (
-    AGENT_RULES,
-    COST_SCALE,
-    RosterModel,
-    boolean_bounds,
-    minimum_weekly_minutes,
-    new_solver,
-    shift_cost,
-    weekend_runs,
-)
+from .cpsat import boolean_bounds, new_solver
+from .rules import AGENT_RULES, COST_SCALE, RosterModel, minimum_weekly_minutes, shift_cost, weekend_runs
 from .timegrid import grid_span
 
 __all__ = ["greedy_roster", "replan_agents", "improve_replies", "StartingRoster", "agents_below_minimums"]

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from .cpsat import boolean_bounds, new_solver, set_boolean_bounds, set_hint
 from .optimizer import SolveOutcome, fixed_outcome
-from .rules import Penalty, RosterModel, boolean_bounds, new_solver, set_boolean_bounds, set_hint
+from .rules import Penalty, RosterModel
 
 __all__ = ["LnsResult", "improve", "read_back"]
 

@@ -25,22 +25,11 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from .cpsat import new_solver, run_interruptibly, set_boolean_bounds, set_hint
 from .heuristic import StartingRoster, agents_below_minimums, improve_replies, replan_agents
 from .models import BreakRule, Problem
 from .roster import ASSIGNMENT_COLUMNS, BREAK_COLUMNS, COVERAGE_COLUMNS, Roster
-from .rules import (
-    COST_SCALE,
-    HARD_RULES,
-    SOFT_RULES,
-    Penalty,
-    RosterModel,
-    new_solver,
-    run_interruptibly,
-    set_boolean_bounds,
-    set_hint,
-    shift_allowed,
-    shift_cost,
-)
+from .rules import COST_SCALE, HARD_RULES, SOFT_RULES, Penalty, RosterModel, shift_allowed, shift_cost
 from .timegrid import candidate_shifts, floor_matrix, grid_span, requirement_matrix
 
 __all__ = [

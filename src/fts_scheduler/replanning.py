@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from .cpsat import set_boolean_bounds
 from .errors import InfeasibleError, NoRosterError
 from .explain import describe_language, format_ranges, shortfall_frame, speaker_sites
 from .heuristic import StartingRoster
@@ -49,14 +50,7 @@ from .optimizer import (
     solve_copy,
 )
 from .roster import ASSIGNMENT_COLUMNS, CHANGE_COLUMNS, Roster
-from .rules import (
-    COST_SCALE,
-    FLOOR_SHORTFALL_WEIGHT,
-    Penalty,
-    RosterModel,
-    minimum_weekly_minutes,
-    set_boolean_bounds,
-)
+from .rules import COST_SCALE, FLOOR_SHORTFALL_WEIGHT, Penalty, RosterModel, minimum_weekly_minutes
 from .solver import DEFAULT_WORKERS
 from .timegrid import CandidateShift, candidate_shifts
 

@@ -8,6 +8,7 @@ import threading
 import time
 from collections import defaultdict
 
+from .cpsat import new_solver, run_interruptibly
 from .errors import InfeasibleError, NoRosterError
 from .explain import (
     Finding,
@@ -37,7 +38,7 @@ from .optimizer import (
     utc_day,
 )
 from .roster import Roster
-from .rules import COST_SCALE, new_solver, run_interruptibly
+from .rules import COST_SCALE
 
 __all__ = ["solve", "DEFAULT_WORKERS", "default_workers"]
 
