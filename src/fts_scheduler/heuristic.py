@@ -51,11 +51,11 @@ class StartingRoster:
 class _AgentState:
     """What one agent has been given so far, and which of its site's shifts it may still take.
 
-    ``allows`` re-checks the agent rules a new shift could break against the shifts
-    already taken: one shift a local day, rest, weekly and horizon caps, shifts per
-    week and per template, consecutive days, nights, forbidden successions, and the
-    weekly rest (exact for the shifts taken so far: later shifts only shorten gaps,
-    and they are checked when they come).
+    ``mask`` holds the shifts the agent rules still allow against the shifts already
+    taken (re-checked near each new one): one shift a local day, rest, weekly and
+    horizon caps, shifts per week and per template, consecutive days, nights,
+    forbidden successions, and the weekly rest (exact for the shifts taken so far:
+    later shifts only shorten gaps, and they are checked when they come).
     """
 
     def __init__(self, m: RosterModel, a: int) -> None:
@@ -74,7 +74,6 @@ class _AgentState:
         self.week_minutes: dict[tuple[int, int], int] = defaultdict(int)
         self.week_shifts: dict[tuple[int, int], int] = defaultdict(int)
         self.week_nights: dict[tuple[int, int], int] = defaultdict(int)
-        self.per_template: dict[str, int] = defaultdict(int)
         self.total_minutes = 0
         self.dates: set[dt.date] = set()
         self.night_dates: set[dt.date] = set()
@@ -95,6 +94,23 @@ class _AgentState:
         self.ordinal = np.array([x.local_date.toordinal() for x in self.shifts], dtype=np.int64)
         self.minutes_arr = np.array([x.minutes for x in self.shifts], dtype=np.int64)
         self.template_arr = np.array([x.template for x in self.shifts], dtype=object)
+        self.night_arr = np.array([x.night for x in self.shifts], dtype=bool)
+        # UTC start and end [s from the first shift] for the rest rule, templates as codes
+        # for the per-template caps and the forbidden successions: checked a date at a time
+        self.base = base = min((x.start_utc for x in self.shifts), default=None)
+        second = dt.timedelta(seconds=1)
+        self.start_s = np.array([(x.start_utc - base) // second for x in self.shifts], dtype=np.int64)
+        self.end_s = np.array([(x.end_utc - base) // second for x in self.shifts], dtype=np.int64)
+        self.week_bounds: dict[tuple[int, int], tuple[int, int]] = {}  # ISO week -> its local Monday-Monday [s]
+        self.rest_s = self.rest // second
+        names = sorted({x.template for x in self.shifts})
+        code = {name: i for i, name in enumerate(names)}
+        self.template_code = np.array([code[x.template] for x in self.shifts], dtype=np.int64)
+        self.template_count = np.zeros(len(names), dtype=np.int64)
+        self.template_cap = np.array([contract.max_shifts_by_template.get(n, 10**6) for n in names], dtype=np.int64)
+        pairs = rules.forbidden_successions
+        # after[x, y]: y may not follow x on the next day
+        self.after = np.array([[(x, y) in pairs for y in names] for x in names], dtype=bool).reshape(len(names), -1)
         inside = (self.ordinal >= self.first.toordinal()) & (self.ordinal <= self.last.toordinal())
         self.weekend_arr = np.array([x.weekend for x in self.shifts], dtype=bool) & inside
         # which weekend (ordinal of its first day) a shift falls on, -1 for none
@@ -114,7 +130,7 @@ class _AgentState:
                 self.max_weekends = allowed if self.max_weekends is None else min(self.max_weekends, allowed)
         # only the shifts the model made variables for (the shift filters passed)
         self.mask = np.array([k in m.work[a] for k in range(len(self.shifts))], dtype=bool)
-        self.mask &= np.array([self.allows(s) for s in self.shifts], dtype=bool)
+        self._recheck(np.flatnonzero(self.mask))
 
     def take(self, k: int) -> None:
         s = self.shifts[k]
@@ -124,7 +140,7 @@ class _AgentState:
         self.dates.add(s.local_date)
         self.week_minutes[week] += s.minutes
         self.week_shifts[week] += 1
-        self.per_template[s.template] += 1
+        self.template_count[self.template_code[k]] += 1
         self.total_minutes += s.minutes
         if s.weekend and self.first <= s.local_date <= self.last:
             weekend = self._weekend_of(s.local_date)
@@ -138,15 +154,32 @@ class _AgentState:
         if c.max_horizon_hours is not None:
             self.mask &= self.total_minutes + self.minutes_arr <= c.max_horizon_hours * 60
         most = c.max_shifts_by_template.get(s.template)
-        if most is not None and self.per_template[s.template] >= most:
+        if most is not None and self.template_count[self.template_code[k]] >= most:
             self.mask &= self.template_arr != s.template
         if self.max_weekends is not None and len(self.weekends) >= self.max_weekends:
             self.mask &= ~(self.weekend_arr & ~self.on_worked_weekend)
         d = s.local_date.toordinal()
-        near = self.mask & (np.abs(self.ordinal - d) <= self.reach)
-        for j in np.flatnonzero(near):
-            if not self.allows(self.shifts[j]):
-                self.mask[j] = False
+        self._recheck(np.flatnonzero(self.mask & (np.abs(self.ordinal - d) <= self.reach)))
+
+    def _recheck(self, candidates: np.ndarray) -> None:
+        """Mask out the ``candidates`` the rules no longer allow, a date at a time.
+
+        The shifts of one date share most checks (the date taken, runs of days, shifts
+        per week, the shifts taken nearby, the week's free stretches): done once per
+        date, and the rest as arrays over the date's shifts. One shift at a time, the
+        greedy took 25.6 s on Curtois 24 (150 nurses, 32 shift types a day), 3/4 of it
+        in these checks; now 11.1 s, with the same roster.
+        """
+        if not len(candidates):
+            return
+        order = candidates[np.argsort(self.ordinal[candidates], kind="stable")]
+        bounds = np.flatnonzero(np.diff(self.ordinal[order])) + 1
+        for group in np.split(order, bounds):
+            day = self.shifts[group[0]].local_date
+            if not self._day_allows(day):
+                self.mask[group] = False
+                continue
+            self.mask[group[~self._group_allows(group, day, self._taken_near(day))]] = False
 
     def _taken_near(self, day: dt.date) -> list[int]:
         d = day.toordinal()
@@ -156,39 +189,53 @@ class _AgentState:
                 out += self.taken_on[key]
         return out
 
-    def allows(self, s) -> bool:
-        week = s.local_date.isocalendar()[:2]
-        c, rules = self.contract, self.rules
-        if s.local_date in self.dates or self.week_minutes[week] + s.minutes > self.max_week:
+    def _day_allows(self, day: dt.date) -> bool:
+        """The checks every shift starting on local date ``day`` shares."""
+        week = day.isocalendar()[:2]
+        c = self.contract
+        if day in self.dates:
             return False
         if c.max_shifts_per_week is not None and self.week_shifts[week] >= c.max_shifts_per_week:
             return False
-        if c.max_shifts_by_template.get(s.template, 10**6) <= self.per_template[s.template]:
+        if self._run(self.dates, day) > self.limit:
             return False
-        if c.max_horizon_hours is not None and self.total_minutes + s.minutes > c.max_horizon_hours * 60:
-            return False
-        if self._run(self.dates, s.local_date) > self.limit:
-            return False
-        if self.max_weekends is not None and s.weekend and self._weekend_of(s.local_date) not in self.weekends:
-            if len(self.weekends) >= self.max_weekends and self.first <= s.local_date <= self.last:
-                return False
-        for k in self._taken_near(s.local_date):
-            t = self.shifts[k]
-            if t.start_utc < s.end_utc + self.rest and s.start_utc < t.end_utc + self.rest:
-                return False
-            gap = (s.local_date - t.local_date).days
-            pairs = rules.forbidden_successions
-            if (gap == 1 and (t.template, s.template) in pairs) or (gap == -1 and (s.template, t.template) in pairs):
-                return False
-        night = rules.night
-        if s.night:
-            if night.max_per_week is not None and self.week_nights[week] >= night.max_per_week:
-                return False
-            if night.max_consecutive is not None and self._run(self.night_dates, s.local_date) > night.max_consecutive:
-                return False
-        if night.rest_after_hours is not None and not self._night_rest_ok(s):
-            return False
-        return self._weekly_rest_ok(s)
+        return True
+
+    def _group_allows(self, group: np.ndarray, day: dt.date, nearby: list[int]) -> np.ndarray:
+        """Which shifts of ``group`` (all on local date ``day``) the checks that depend on the
+        shift itself allow; ``nearby``: the shifts taken within ``near`` days of ``day``."""
+        week = day.isocalendar()[:2]
+        c, night = self.contract, self.rules.night
+        minutes, codes = self.minutes_arr[group], self.template_code[group]
+        ok = self.week_minutes[week] + minutes <= self.max_week
+        ok &= self.template_count[codes] < self.template_cap[codes]
+        if c.max_horizon_hours is not None:
+            ok &= self.total_minutes + minutes <= c.max_horizon_hours * 60
+        if self.max_weekends is not None and len(self.weekends) >= self.max_weekends:
+            ok &= ~(self.weekend_arr[group] & ~self.on_worked_weekend[group])
+        start, end = self.start_s[group], self.end_s[group]
+        d = day.toordinal()
+        for t in nearby:
+            ok &= ~((self.start_s[t] < end + self.rest_s) & (start < self.end_s[t] + self.rest_s))
+            gap = d - self.ordinal[t]
+            if gap == 1:
+                ok &= ~self.after[self.template_code[t], codes]
+            elif gap == -1:
+                ok &= ~self.after[codes, self.template_code[t]]
+        nights = self.night_arr[group]
+        if nights.any() and (
+            (night.max_per_week is not None and self.week_nights[week] >= night.max_per_week)
+            or (night.max_consecutive is not None and self._run(self.night_dates, day) > night.max_consecutive)
+        ):
+            ok &= ~nights
+        if night.rest_after_hours is not None:
+            taken = [self.shifts[t] for t in nearby]
+            for i in np.flatnonzero(ok):
+                if not self._night_rest_ok(self.shifts[group[i]], taken):
+                    ok[i] = False
+        if self.rules.weekly_rest_hours > 0 and week in self.weeks:
+            ok &= self._weekly_rest_ok(week, start, end)
+        return ok
 
     def _weekend_of(self, day: dt.date) -> dt.date:
         """First date of the run of weekend days that ``day`` belongs to."""
@@ -207,31 +254,45 @@ class _AgentState:
             run, d = run + 1, d + dt.timedelta(days=1)
         return run
 
-    def _night_rest_ok(self, s) -> bool:
+    def _night_rest_ok(self, s, nearby: list) -> bool:
         rest = dt.timedelta(hours=self.rules.night.rest_after_hours)
-        spans = sorted([self.shifts[k] for k in self._taken_near(s.local_date)] + [s], key=lambda x: x.start_utc)
+        spans = sorted(nearby + [s], key=lambda x: x.start_utc)
         for a, b in zip(spans, spans[1:]):
             run_goes_on = b.night and b.local_date == a.local_date + dt.timedelta(days=1)
             if a.night and not run_goes_on and b.start_utc < a.end_utc + rest:
                 return False
         return True
 
-    def _weekly_rest_ok(self, s) -> bool:
-        need = self.rules.weekly_rest_hours
-        monday = self.weeks.get(s.local_date.isocalendar()[:2])
-        if need <= 0 or monday is None:
-            return True
-        w0 = dt.datetime.combine(monday, dt.time(0), tzinfo=self.zone).astimezone(dt.UTC)
-        w1 = dt.datetime.combine(monday + dt.timedelta(days=7), dt.time(0), tzinfo=self.zone).astimezone(dt.UTC)
-        d = monday.toordinal()
-        week = [k for key in range(d - 1, d + 8) for k in self.taken_on.get(key, [])]
-        spans = sorted([(x.start_utc, x.end_utc) for x in (self.shifts[k] for k in week)] + [(s.start_utc, s.end_utc)])
+    def _weekly_rest_ok(self, week: tuple[int, int], start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """Whether shifts spanning ``start``-``end`` [s], all in ISO ``week``, each leave the week an
+        unbroken rest of ``weekly_rest_hours`` beside the shifts taken (the week's local Monday
+        to Monday, shifts that touch it from the days either side included)."""
+        need = round(self.rules.weekly_rest_hours * 3600)
+        if week not in self.week_bounds:
+            monday = self.weeks[week]
+            w0, w1 = (
+                dt.datetime.combine(day, dt.time(0), tzinfo=self.zone).astimezone(dt.UTC)
+                for day in (monday, monday + dt.timedelta(days=7))
+            )
+            second = dt.timedelta(seconds=1)
+            self.week_bounds[week] = ((w0 - self.base) // second, (w1 - self.base) // second)
+        w0, w1 = self.week_bounds[week]
+        d = self.weeks[week].toordinal()
+        near = [k for key in range(d - 1, d + 8) for k in self.taken_on.get(key, [])]
+        taken = sorted((self.start_s[k], self.end_s[k]) for k in near)
+        # the week's free stretches beside the shifts taken; a new shift cuts into them
+        free: list[tuple[int, int]] = []
         free_from = w0
-        for start, end in spans:
-            if min(start, w1) - free_from >= dt.timedelta(hours=need):
-                return True
-            free_from = max(free_from, end)
-        return w1 - free_from >= dt.timedelta(hours=need)
+        for s0, s1 in taken:
+            if min(s0, w1) > free_from:
+                free.append((free_from, min(s0, w1)))
+            free_from = max(free_from, s1)
+        if w1 > free_from:
+            free.append((free_from, w1))
+        ok = np.zeros(len(start), dtype=bool)
+        for g0, g1 in free:
+            ok |= (np.minimum(g1, start) - g0 >= need) | (g1 - np.maximum(g0, end) >= need)
+        return ok
 
 
 class _Valuation:
@@ -287,12 +348,10 @@ class _Valuation:
         # deficits at the time): exactly what :meth:`unassign` gives back
         self.taken: dict[tuple[int, int], tuple] = {}
 
-    def weights(self) -> np.ndarray:
-        return np.where(
-            self.floor_def > 0,
-            self.floor_w * self.scarcity,
-            np.where(self.req_def > 0, self.under_w, -self.over_w),
-        )
+    def weights(self, cols: slice = slice(None)) -> np.ndarray:
+        """What one more agent is worth per language and interval (``cols`` of them: the whole grid by default)."""
+        floor, req = self.floor_def[:, cols], self.req_def[:, cols]
+        return np.where(floor > 0, self.floor_w * self.scarcity, np.where(req > 0, self.under_w, -self.over_w))
 
     def assign(self, a: int, k: int) -> None:
         m, profile = self.m, self.profile_of[a]
@@ -303,7 +362,7 @@ class _Valuation:
         if not profile:
             return
         s = m.shifts[site][k]
-        w = self.weights()[list(profile), s.first : s.last]
+        w = self.weights(slice(s.first, s.last))[list(profile)]
         best = np.asarray(profile)[w.argmax(axis=0)]
         cols = np.arange(s.first, s.last)
         share = self.cover[site][k, s.first : s.last].toarray().ravel()
