@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 import time
@@ -190,6 +191,55 @@ def test_ctrl_c_after_a_solve_raises_keyboard_interrupt():
     ).format(tests=str(Path(__file__).parent))
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "KeyboardInterrupt", (done.returncode, done.stderr[-500:])
+
+
+def test_ctrl_c_while_the_starting_roster_is_polished_returns_it(monkeypatch, demo):
+    import fts_scheduler.solver as solver_module
+
+    def polish_hint(m, **kw):  # Ctrl-C arrives during the polish, once the completed roster is hinted
+        assert m.hint_is_roster
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(solver_module, "polish_hint", polish_hint)
+    try:
+        roster = solve(demo, time_limit_s=12, workers=1)
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C after the starting roster was completed lost it")
+    stats = roster.stats
+    assert stats["interrupted"] == 1 and stats["from_hint"] == 1 and "(stopped by Ctrl-C)" in roster.summary()
+    assert roster.status == "FEASIBLE" and validate(demo, roster) == []
+    assert (roster.coverage["staffed"] >= roster.coverage["floor"]).all()
+
+
+def test_ctrl_c_before_the_starting_roster_is_complete_raises_keyboard_interrupt(monkeypatch):
+    import fts_scheduler.optimizer as optimizer_module
+
+    def replan_agents(*args, **kwargs):  # the greedy left agents short; Ctrl-C during their re-plan
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(optimizer_module, "replan_agents", replan_agents)
+    # deterministic_time: the greedy's roster is hinted (and its short agents re-planned) whatever it is
+    with pytest.raises(KeyboardInterrupt, match="before any roster"):
+        solve(_ward(days=14, staff=6), time_limit_s=5, workers=1, deterministic_time=5.0)
+
+
+def test_ctrl_c_before_the_search_finds_a_roster_returns_the_completed_hint(monkeypatch, demo):
+    import fts_scheduler.solver as solver_module
+
+    real_run = solver_module.run
+
+    def run(m, **kw):  # Ctrl-C before the search's first roster (Curtois 24: presolve alone takes a minute)
+        outcome = real_run(m, **{**kw, "deterministic_time": 1e-9})
+        assert outcome.status == "UNKNOWN"
+        return dataclasses.replace(outcome, interrupted=True)
+
+    monkeypatch.setattr(solver_module, "run", run)
+    try:
+        roster = solve(demo, time_limit_s=12, workers=1)
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C before the search's first roster lost the completed starting roster")
+    assert roster.stats["interrupted"] == 1 and roster.stats["from_hint"] == 1
+    assert roster.status == "FEASIBLE" and validate(demo, roster) == []
 
 
 def test_lns_share_is_checked():

@@ -245,6 +245,7 @@ def add_hint(m: RosterModel, start: StartingRoster) -> None:
     floors, then requirements, need them most. Every hinted value is consistent with
     the model's equalities, so CP-SAT can accept the hint whole when it is feasible.
     """
+    m.hint_is_roster = False  # a guess, which may break a rule
     value: dict[int, int] = {}
     for a, taken in enumerate(start.shifts):
         chosen = set(taken)
@@ -351,7 +352,9 @@ def solve_copy(
 
 def hint_solution(m: RosterModel, solver: cp_model.CpSolver) -> None:
     """Hint every variable of ``m`` with its value in ``solver``'s roster: the next search starts from it."""
+    m.hint_is_roster = False  # until the whole hint is written (a Ctrl-C may come in between)
     set_hint(m.model.Proto(), list(solver.ResponseProto().solution))
+    m.hint_is_roster = True
 
 
 def polish_hint(m: RosterModel, *, time_limit_s: float, seed: int, workers: int) -> float | None:
@@ -638,6 +641,8 @@ def run(
 def hinted_values(m: RosterModel) -> list[int] | None:
     """The model's hint as one value per variable, or None if it does not hint every variable."""
     proto = m.model.Proto()
+    if len(proto.solution_hint.vars) != len(proto.solution_hint.values):  # half written
+        return None
     hint = dict(zip(proto.solution_hint.vars, proto.solution_hint.values, strict=True))
     if len(hint) < len(proto.variables):
         return None

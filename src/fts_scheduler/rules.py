@@ -71,6 +71,9 @@ class RosterModel:
     floor_slack: dict[tuple[str, int], cp_model.IntVar] | None = None
     soft_languages: set[str] = field(default_factory=set)
     runs_automaton: bool = False  # minimum_runs posted its automata (small models only)
+    # the model's hint is a whole roster that keeps every rule (a completed starting roster,
+    # optimizer.hint_solution), not a guess: solve can return it if stopped before the search
+    hint_is_roster: bool = False
     # decision variables besides ``work``, kept so a starting roster can hint them all
     split: dict[tuple[tuple[str, ...], int], list[tuple[str, cp_model.IntVar]]] = field(default_factory=dict)
     under: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)

@@ -181,9 +181,11 @@ def solve(
 
     Ctrl-C during the search stops it (the search runs in a thread, the calling thread
     waits awake for Ctrl-C) and the best roster found so far is returned, with
-    ``stats["interrupted"] = 1``; with none found yet, ``KeyboardInterrupt`` propagates.
-    In the LNS phase (``lns_share`` > 0) too: its searches end the step in progress and
-    the best of their rosters is returned.
+    ``stats["interrupted"] = 1``. In the LNS phase (``lns_share`` > 0) too: its searches
+    end the step in progress and the best of their rosters is returned. With no roster
+    from the search yet, or during the starting roster's build, the starting roster is
+    returned once it has been completed into one that keeps every rule (also
+    ``stats["from_hint"] = 1``); before that, ``KeyboardInterrupt`` propagates.
 
     Raises
     ------
@@ -228,7 +230,10 @@ def solve(
     }
     # deterministic runs hint whatever the greedy gives: a probe timed in seconds is not reproducible
     t_hint = time.perf_counter()
-    stats.update(hint_start(m, start, force=deterministic_time is not None, **hint_limits))
+    try:
+        stats.update(hint_start(m, start, force=deterministic_time is not None, **hint_limits))
+    except KeyboardInterrupt:
+        return _stopped_before_the_search(m, penalties, stats, t_hint)
     if stats["hint_first_s"] is not None:
         # a roster that keeps every rule is at hand from here on (the search starts from it)
         stats["start_roster_s"] = round(t_hint - t_call + stats["hint_first_s"], 3)
@@ -242,7 +247,10 @@ def solve(
     t_search = time.perf_counter()
     if (stats["hint_complete"] and deterministic_time is None and stats["variables"] <= LNS_MAX_VARIABLES
             and (m.split or m.break_counts or m.under)):
-        polished = polish_hint(m, time_limit_s=POLISH_SHARE * time_limit_s, seed=seed, workers=workers)
+        try:
+            polished = polish_hint(m, time_limit_s=POLISH_SHARE * time_limit_s, seed=seed, workers=workers)
+        except KeyboardInterrupt:
+            return _stopped_before_the_search(m, penalties, stats, t_search)
         stats["polish_s"] = round(time.perf_counter() - t_search, 3)
         if polished is not None:
             stats["polish_objective"] = polished / COST_SCALE
@@ -279,9 +287,9 @@ def solve(
     if use_lns and outcome.status == "FEASIBLE" and not outcome.interrupted and not user_stop and left > 0.5:
         outcome, stats["lns"] = _improve(m, penalties, outcome, left, seed, t_search, relay)
     stats["interrupted"] = int(outcome.interrupted)
-    if outcome.status == "UNKNOWN" and not outcome.interrupted and stats["hint_complete"]:
-        # the search found nothing in its time (on millions of variables its presolve alone can
-        # take it all: Curtois 24), but the completed hint is a roster that keeps every rule
+    if outcome.status == "UNKNOWN" and stats["hint_complete"]:
+        # the search found nothing in its time or before a Ctrl-C (on millions of variables its presolve
+        # alone can take it all: Curtois 24), but the completed hint is a roster that keeps every rule
         values = hinted_values(m)
         if values is not None:
             outcome = fixed_outcome(m, values, status="FEASIBLE", bound=outcome.solver.BestObjectiveBound(),
@@ -300,6 +308,21 @@ def solve(
             f"({stats['variables']} variables); raise the limit or simplify the problem"
         )
     raise RuntimeError(f"CP-SAT returned {outcome.status}: the model is malformed (a bug, please report)")
+
+
+def _stopped_before_the_search(m, penalties, stats: dict, started: float) -> Roster:
+    """Ctrl-C while the starting roster was being built or polished: that roster, once completed
+    (a whole roster that keeps every rule, ``m.hint_is_roster``); before that, ``KeyboardInterrupt``.
+
+    On the largest models the starting roster takes minutes (Curtois 24: about 150 s before
+    the search); a Ctrl-C there used to lose a roster already at hand.
+    """
+    values = hinted_values(m) if m.hint_is_roster else None
+    if values is None:
+        raise KeyboardInterrupt("solve interrupted before any roster was found")
+    outcome = fixed_outcome(m, values, status="FEASIBLE", bound=None, runtime_s=time.perf_counter() - started)
+    stats.update(hint_complete=1, hinted=1, from_hint=1, interrupted=1)
+    return extract_roster(m, penalties, outcome, stats)
 
 
 def _improve(m, penalties, outcome, left: float, seed: int, t_search: float, relay) -> tuple:
