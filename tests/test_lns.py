@@ -211,6 +211,24 @@ def test_ctrl_c_while_the_starting_roster_is_polished_returns_it(monkeypatch, de
     assert (roster.coverage["staffed"] >= roster.coverage["floor"]).all()
 
 
+def test_ctrl_c_stops_a_completion_search_at_once(demo):
+    import os
+    import signal
+    import threading
+
+    from fts_scheduler.optimizer import solve_copy
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # see the test above
+    m, _ = build_model(demo)  # far from proved optimal in 30 s
+    searching = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    t0 = time.perf_counter()
+    searching.start()
+    with pytest.raises(KeyboardInterrupt):
+        solve_copy(m.model, time_limit_s=30, seed=0, workers=2)
+    searching.join()
+    assert time.perf_counter() - t0 < 10  # the search stopped, rather than running out its 30 s
+
+
 def test_ctrl_c_before_the_starting_roster_is_complete_raises_keyboard_interrupt(monkeypatch):
     import fts_scheduler.optimizer as optimizer_module
 
