@@ -229,6 +229,33 @@ def test_ctrl_c_stops_a_completion_search_at_once(demo):
     assert time.perf_counter() - t0 < 10  # the search stopped, rather than running out its 30 s
 
 
+def test_ctrl_c_during_the_best_replies_returns_the_first_completed_roster(monkeypatch):
+    import fts_scheduler.optimizer as optimizer_module
+    import fts_scheduler.solver as solver_module
+    from fts_scheduler.optimizer import SolveOutcome
+
+    problem = _ward(days=14, staff=6)  # the greedy leaves every agent short: re-planned, completed, then replies
+    real_run = solver_module.run
+
+    def run(m, **kw):  # the unhinted probe finds nothing: the greedy's roster is hinted after all
+        if kw.get("give_up_s") is not None:
+            return SolveOutcome("UNKNOWN", None, 0.0, gave_up=True)
+        pytest.fail("the search ran after a Ctrl-C")
+        return real_run(m, **kw)
+
+    def improve_replies(m, *args, **kwargs):  # Ctrl-C once the re-planned roster is completed
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(solver_module, "run", run)
+    monkeypatch.setattr(optimizer_module, "improve_replies", improve_replies)
+    try:
+        roster = solve(problem, time_limit_s=5, workers=2)
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C during the best replies lost the completed roster")
+    assert roster.stats["interrupted"] == 1 and roster.stats["from_hint"] == 1
+    assert roster.status == "FEASIBLE" and validate(problem, roster) == []
+
+
 def test_ctrl_c_before_the_starting_roster_is_complete_raises_keyboard_interrupt(monkeypatch):
     import fts_scheduler.optimizer as optimizer_module
 

@@ -278,7 +278,10 @@ def solve(
         give_up_s=None if stats["hinted"] or deterministic_time is not None else UNHINTED_PROBE * time_limit_s,
     )
     if outcome.gave_up:
-        stats.update(hint_start(m, start, force=True, **hint_limits))
+        try:
+            stats.update(hint_start(m, start, force=True, **hint_limits))
+        except KeyboardInterrupt:
+            return _stopped_before_the_search(m, penalties, stats, t_search)
         left = time_limit_s - (time.perf_counter() - t_search)
         outcome = run(m, time_limit_s=max(left, 1.0), seed=seed, workers=workers, lp_led=lp_led, callback=relay,
                       started=t_search,
