@@ -26,7 +26,7 @@ import pandas as pd
 from .models import Agent, Problem
 from .optimizer import build_model, extract_roster, model_stats, run
 from .roster import Roster
-from .rules import shift_allowed
+from .rules import objective, shift_allowed
 from .timegrid import candidate_shifts, floor_matrix
 
 __all__ = ["Finding", "capacity_findings", "contract_findings", "floor_core", "best_effort", "format_ranges"]
@@ -202,7 +202,7 @@ def best_effort(
     for a in range(len(m.agents)):
         for v in m.work[a].values():
             m.model.AddHint(v, first.solver.BooleanValue(v))
-    m.model.Minimize(sum(p.weight * p.expr for p in penalties))
+    m.model.Minimize(objective(penalties))
     second = run(m, time_limit_s=time_limit_s / 2, seed=seed, workers=workers)
     outcome = second if second.status in ("OPTIMAL", "FEASIBLE") else first
     return extract_roster(m, penalties, outcome, model_stats(m, build_s))

@@ -29,7 +29,7 @@ from .cpsat import new_solver, run_interruptibly, set_boolean_bounds, set_hint
 from .heuristic import StartingRoster, agents_below_minimums, improve_replies, replan_agents
 from .models import BreakRule, Problem
 from .roster import ASSIGNMENT_COLUMNS, BREAK_COLUMNS, COVERAGE_COLUMNS, Roster
-from .rules import COST_SCALE, HARD_RULES, SOFT_RULES, Penalty, RosterModel, shift_allowed, shift_cost
+from .rules import COST_SCALE, HARD_RULES, SOFT_RULES, Penalty, RosterModel, objective, shift_allowed, shift_cost
 from .timegrid import candidate_shifts, floor_matrix, grid_span, requirement_matrix
 
 __all__ = [
@@ -99,7 +99,7 @@ def build_model(
     if floors != "assumptions":
         for rule in SOFT_RULES:
             penalties += rule(m)
-        model.Minimize(sum(p.weight * p.expr for p in penalties))
+        model.Minimize(objective(penalties))
     return m, penalties
 
 

@@ -50,7 +50,7 @@ from .optimizer import (
     solve_copy,
 )
 from .roster import ASSIGNMENT_COLUMNS, CHANGE_COLUMNS, Roster
-from .rules import COST_SCALE, FLOOR_SHORTFALL_WEIGHT, Penalty, RosterModel, minimum_weekly_minutes
+from .rules import COST_SCALE, FLOOR_SHORTFALL_WEIGHT, Penalty, RosterModel, minimum_weekly_minutes, objective
 from .solver import DEFAULT_WORKERS
 from .timegrid import CandidateShift, candidate_shifts
 
@@ -258,7 +258,7 @@ def replan(
         least[when] = _missing(first, slack[when])
         m.model.Add(sum(slack[when]) <= least[when])
     hint_solution(m, first.solver)
-    m.model.Minimize(sum(p.weight * p.expr for p in penalties))
+    m.model.Minimize(objective(penalties))
     outcome = run(m, **limits(1 - used, rest=True))
     if outcome.status in ("OPTIMAL", "FEASIBLE"):
         roster = _finish(extract_roster(m, penalties, outcome, stats), published, now_utc)
@@ -574,7 +574,7 @@ def _build(
     _freeze_breaks(m, pub, published.breaks, now)
     # the published roster (less what can no longer be worked): coverage split and slack follow
     add_hint(m, StartingRoster(start, {}))
-    m.model.Minimize(sum(p.weight * p.expr for p in penalties))
+    m.model.Minimize(objective(penalties))
     return m, penalties, slack, start
 
 

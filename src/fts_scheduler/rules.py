@@ -22,7 +22,9 @@ from ortools.sat.python import cp_model
 from .models import Agent, LabourRules, Problem, Site
 from .timegrid import CandidateShift
 
-__all__ = ["RosterModel", "Penalty", "AGENT_RULES", "HARD_RULES", "SOFT_RULES", "SHIFT_FILTERS", "COST_SCALE", "shift_allowed"]
+__all__ = [
+    "RosterModel", "Penalty", "AGENT_RULES", "HARD_RULES", "SOFT_RULES", "SHIFT_FILTERS", "COST_SCALE", "shift_allowed", "objective",
+]
 
 COST_SCALE = 10_000
 """Objective units per currency unit: CP-SAT needs integers, so costs are in 1/100 cents
@@ -240,9 +242,9 @@ def weekly_hours(m: RosterModel) -> list[Penalty]:
             cap = min(cap, rules.max_weekly_hours)
         weeks = m.by_week(a)
         for terms in weeks.values():
-            m.model.Add(sum(s.minutes * v for s, v in terms) <= round(cap * 60))
+            m.model.Add(_minutes(terms) <= round(cap * 60))
             if agent.contract.max_shifts_per_week is not None:
-                m.model.Add(sum(v for _, v in terms) <= agent.contract.max_shifts_per_week)
+                m.model.Add(cp_model.LinearExpr.sum([v for _, v in terms]) <= agent.contract.max_shifts_per_week)
         # minimums: every full week, including one in which the agent has no possible shift
         for monday, _ in m.full_weeks():
             need = minimum_weekly_minutes(agent, monday)
@@ -250,10 +252,15 @@ def weekly_hours(m: RosterModel) -> list[Penalty]:
                 continue
             terms = weeks.get(monday.isocalendar()[:2], [])
             if terms:
-                m.model.Add(sum(s.minutes * v for s, v in terms) >= need)
+                m.model.Add(_minutes(terms) >= need)
             else:
                 m.model.AddBoolOr([])  # no shift to reach the minimum with: infeasible
     return []
+
+
+def _minutes(terms: list[tuple[CandidateShift, cp_model.IntVar]]) -> cp_model.LinearExprT:
+    """Minutes worked over ``(shift, literal)`` terms."""
+    return cp_model.LinearExpr.weighted_sum([v for _, v in terms], [s.minutes for s, _ in terms])
 
 
 def minimum_weekly_minutes(agent: Agent, monday: dt.date) -> int:
@@ -474,9 +481,9 @@ def _limit_runs(m: RosterModel, days: dict[dt.date, list[cp_model.IntVar]], limi
         return
     d0, d1 = min(days), max(days)
     span = (d1 - d0).days + 1
-    worked = [sum(days.get(d0 + dt.timedelta(days=k), [])) for k in range(span)]
+    worked = [days.get(d0 + dt.timedelta(days=k), []) for k in range(span)]
     for k in range(span - limit):
-        m.model.Add(sum(worked[k : k + limit + 1]) <= limit)
+        m.model.Add(cp_model.LinearExpr.sum([v for day in worked[k : k + limit + 1] for v in day]) <= limit)
 
 
 def weekly_rest(m: RosterModel) -> list[Penalty]:
@@ -657,6 +664,12 @@ def language_floors(m: RosterModel) -> list[Penalty]:
 # --------------------------------------------------------------------------- soft rules
 
 
+def objective(penalties: list[Penalty]) -> cp_model.LinearExprT:
+    """The sum of the penalties' weighted terms, as one expression (CP-SAT builds it in C++:
+    a Python ``sum`` over the 1.6 million terms of Curtois 24 took seconds)."""
+    return cp_model.LinearExpr.weighted_sum([p.expr for p in penalties], [p.weight for p in penalties])
+
+
 def shift_cost(problem: Problem, agent: Agent, shift: CandidateShift) -> float:
     """Cost of one shift in the reporting currency: real hours, rate and premiums (not overtime)."""
     site = problem.site(agent.site)
@@ -762,7 +775,7 @@ def shift_demand(m: RosterModel) -> list[Penalty]:
     terms: list[Penalty] = []
     for i, d in enumerate(m.problem.shift_demands):
         vs = [v for site, v in on.get((d.shift, d.date), []) if d.site is None or site == d.site]
-        count = sum(vs)
+        count = cp_model.LinearExpr.sum(vs)
         # exact max(0, .) rather than a >= slack, so that a roster found before optimality
         # reports the penalty it really incurs (the benchmark evaluator checks this)
         if d.under_weight > 0 and d.agents > 0:
