@@ -23,7 +23,8 @@ from .models import Agent, LabourRules, Problem, Site
 from .timegrid import CandidateShift
 
 __all__ = [
-    "RosterModel", "Penalty", "AGENT_RULES", "HARD_RULES", "SOFT_RULES", "SHIFT_FILTERS", "COST_SCALE", "shift_allowed", "objective",
+    "RosterModel", "Penalty", "AGENT_RULES", "HARD_RULES", "SOFT_RULES", "SHIFT_FILTERS", "COST_SCALE",
+    "shift_allowed", "objective",
 ]
 
 COST_SCALE = 10_000
