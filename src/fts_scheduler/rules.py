@@ -50,6 +50,12 @@ class Penalty:
     day: dt.date | None = None
 
 
+def objective(penalties: list[Penalty]) -> cp_model.LinearExprT:
+    """The sum of the penalties' weighted terms, as one expression (CP-SAT builds it in C++:
+    a Python ``sum`` over the 1.6 million terms of Curtois 24 took seconds)."""
+    return cp_model.LinearExpr.weighted_sum([p.expr for p in penalties], [p.weight for p in penalties])
+
+
 @dataclass
 class RosterModel:
     """The CP-SAT model of one problem and the indexes every rule needs.
@@ -663,12 +669,6 @@ def language_floors(m: RosterModel) -> list[Penalty]:
 
 
 # --------------------------------------------------------------------------- soft rules
-
-
-def objective(penalties: list[Penalty]) -> cp_model.LinearExprT:
-    """The sum of the penalties' weighted terms, as one expression (CP-SAT builds it in C++:
-    a Python ``sum`` over the 1.6 million terms of Curtois 24 took seconds)."""
-    return cp_model.LinearExpr.weighted_sum([p.expr for p in penalties], [p.weight for p in penalties])
 
 
 def shift_cost(problem: Problem, agent: Agent, shift: CandidateShift) -> float:
