@@ -27,6 +27,7 @@ from .models import Problem
 from .optimizer import (
     Callback,
     Progress,
+    SolveOutcome,
     build_model,
     extract_roster,
     fixed_outcome,
@@ -228,75 +229,70 @@ def solve(
         "replan_s": REPLAN_SHARE * time_limit_s,
         "deterministic_time": None if deterministic_time is None else REPLAN_SHARE * deterministic_time,
     }
-    # deterministic runs hint whatever the greedy gives: a probe timed in seconds is not reproducible
     t_hint = time.perf_counter()
+    # Ctrl-C: the searches stop by themselves and keep their rosters (run_interruptibly); anywhere else
+    # before the search ends (the starting roster's re-plan, completions, polish) it lands here
     try:
+        # deterministic runs hint whatever the greedy gives: a probe timed in seconds is not reproducible
         stats.update(hint_start(m, start, force=deterministic_time is not None, **hint_limits))
+        if stats["hint_first_s"] is not None:
+            # a roster that keeps every rule is at hand from here on (the search starts from it)
+            stats["start_roster_s"] = round(t_hint - t_call + stats["hint_first_s"], 3)
+        stats["hint_s"] = round(time.perf_counter() - t0, 3)
+        stats["workers"] = workers
+        stats["lp_led"] = int(lp_led)
+        # each LNS step presolves the whole model again: worth it only while that is quick; an LP-led
+        # portfolio does better alone than cut short for it (LP_LED_WORKERS)
+        use_lns = (lns_share > 0 and not lp_led and deterministic_time is None
+                   and stats["variables"] <= LNS_MAX_VARIABLES)
+        t_search = time.perf_counter()
+        if (stats["hint_complete"] and deterministic_time is None and stats["variables"] <= LNS_MAX_VARIABLES
+                and (m.split or m.break_counts or m.under)):
+            polished = polish_hint(m, time_limit_s=POLISH_SHARE * time_limit_s, seed=seed, workers=workers)
+            stats["polish_s"] = round(time.perf_counter() - t_search, 3)
+            if polished is not None:
+                stats["polish_objective"] = polished / COST_SCALE
+        polish_s = time.perf_counter() - t_search
+        user_stop = []
+
+        def relay(progress: Progress) -> bool | None:
+            if callback is not None and callback(progress):
+                user_stop.append(True)
+                return True
+            return None
+
+        hand_over_s = max(0.0, (1 - lns_share) * time_limit_s - polish_s) if use_lns else None
+        outcome = run(
+            m,
+            time_limit_s=max(1.0, time_limit_s - polish_s),
+            seed=seed,
+            workers=workers,
+            lp_led=lp_led,
+            callback=relay,
+            started=t_search,
+            deterministic_time=deterministic_time,
+            hand_over_s=hand_over_s,
+            # an unhinted search gets a moment to find its own roster before the greedy's is hinted after all
+            give_up_s=None if stats["hinted"] or deterministic_time is not None else UNHINTED_PROBE * time_limit_s,
+        )
+        if outcome.gave_up:
+            stats.update(hint_start(m, start, force=True, **hint_limits))
+            left = time_limit_s - (time.perf_counter() - t_search)
+            outcome = run(m, time_limit_s=max(left, 1.0), seed=seed, workers=workers, lp_led=lp_led,
+                          callback=relay, started=t_search,
+                          hand_over_s=None if hand_over_s is None else max(0.0, hand_over_s - (time_limit_s - left)))
     except KeyboardInterrupt:
         return _stopped_before_the_search(m, penalties, stats, t_hint)
-    if stats["hint_first_s"] is not None:
-        # a roster that keeps every rule is at hand from here on (the search starts from it)
-        stats["start_roster_s"] = round(t_hint - t_call + stats["hint_first_s"], 3)
-    stats["hint_s"] = round(time.perf_counter() - t0, 3)
-    stats["workers"] = workers
-    stats["lp_led"] = int(lp_led)
-    # each LNS step presolves the whole model again: worth it only while that is quick; an LP-led
-    # portfolio does better alone than cut short for it (LP_LED_WORKERS)
-    use_lns = (lns_share > 0 and not lp_led and deterministic_time is None
-               and stats["variables"] <= LNS_MAX_VARIABLES)
-    t_search = time.perf_counter()
-    if (stats["hint_complete"] and deterministic_time is None and stats["variables"] <= LNS_MAX_VARIABLES
-            and (m.split or m.break_counts or m.under)):
-        try:
-            polished = polish_hint(m, time_limit_s=POLISH_SHARE * time_limit_s, seed=seed, workers=workers)
-        except KeyboardInterrupt:
-            return _stopped_before_the_search(m, penalties, stats, t_search)
-        stats["polish_s"] = round(time.perf_counter() - t_search, 3)
-        if polished is not None:
-            stats["polish_objective"] = polished / COST_SCALE
-    polish_s = time.perf_counter() - t_search
-    user_stop = []
-
-    def relay(progress: Progress) -> bool | None:
-        if callback is not None and callback(progress):
-            user_stop.append(True)
-            return True
-        return None
-
-    hand_over_s = max(0.0, (1 - lns_share) * time_limit_s - polish_s) if use_lns else None
-    outcome = run(
-        m,
-        time_limit_s=max(1.0, time_limit_s - polish_s),
-        seed=seed,
-        workers=workers,
-        lp_led=lp_led,
-        callback=relay,
-        started=t_search,
-        deterministic_time=deterministic_time,
-        hand_over_s=hand_over_s,
-        # an unhinted search gets a moment to find its own roster before the greedy's is hinted after all
-        give_up_s=None if stats["hinted"] or deterministic_time is not None else UNHINTED_PROBE * time_limit_s,
-    )
-    if outcome.gave_up:
-        try:
-            stats.update(hint_start(m, start, force=True, **hint_limits))
-        except KeyboardInterrupt:
-            return _stopped_before_the_search(m, penalties, stats, t_search)
-        left = time_limit_s - (time.perf_counter() - t_search)
-        outcome = run(m, time_limit_s=max(left, 1.0), seed=seed, workers=workers, lp_led=lp_led, callback=relay,
-                      started=t_search,
-                      hand_over_s=None if hand_over_s is None else max(0.0, hand_over_s - (time_limit_s - left)))
     left = time_limit_s - (time.perf_counter() - t_search)
     if use_lns and outcome.status == "FEASIBLE" and not outcome.interrupted and not user_stop and left > 0.5:
         outcome, stats["lns"] = _improve(m, penalties, outcome, left, seed, t_search, relay)
     stats["interrupted"] = int(outcome.interrupted)
-    if outcome.status == "UNKNOWN" and stats["hint_complete"]:
+    if outcome.status == "UNKNOWN":
         # the search found nothing in its time or before a Ctrl-C (on millions of variables its presolve
-        # alone can take it all: Curtois 24), but the completed hint is a roster that keeps every rule
-        values = hinted_values(m)
-        if values is not None:
-            outcome = fixed_outcome(m, values, status="FEASIBLE", bound=outcome.solver.BestObjectiveBound(),
-                                    runtime_s=time.perf_counter() - t_search)
+        # alone can take it all: Curtois 24), but a completed hint is a roster that keeps every rule
+        from_hint = _completed_hint(m, bound=outcome.solver.BestObjectiveBound(), started=t_search)
+        if from_hint is not None:
+            outcome = from_hint
             stats["from_hint"] = 1
     if outcome.status in ("OPTIMAL", "FEASIBLE"):
         return extract_roster(m, penalties, outcome, stats)
@@ -320,12 +316,19 @@ def _stopped_before_the_search(m, penalties, stats: dict, started: float) -> Ros
     On the largest models the starting roster takes minutes (Curtois 24: about 150 s before
     the search); a Ctrl-C there used to lose a roster already at hand.
     """
-    values = hinted_values(m) if m.hint_is_roster else None
-    if values is None:
+    outcome = _completed_hint(m, bound=None, started=started)
+    if outcome is None:
         raise KeyboardInterrupt("solve interrupted before any roster was found")
-    outcome = fixed_outcome(m, values, status="FEASIBLE", bound=None, runtime_s=time.perf_counter() - started)
     stats.update(hint_complete=1, hinted=1, from_hint=1, interrupted=1)
     return extract_roster(m, penalties, outcome, stats)
+
+
+def _completed_hint(m, *, bound: float | None, started: float) -> SolveOutcome | None:
+    """The model's hint as a roster to return, if it is a completed one (``m.hint_is_roster``), else None."""
+    values = hinted_values(m) if m.hint_is_roster else None
+    if values is None:
+        return None
+    return fixed_outcome(m, values, status="FEASIBLE", bound=bound, runtime_s=time.perf_counter() - started)
 
 
 def _improve(m, penalties, outcome, left: float, seed: int, t_search: float, relay) -> tuple:
