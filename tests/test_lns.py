@@ -193,6 +193,17 @@ def test_ctrl_c_after_a_solve_raises_keyboard_interrupt():
     assert done.returncode == 0 and done.stdout.strip() == "KeyboardInterrupt", (done.returncode, done.stderr[-500:])
 
 
+def _solve_through_ctrl_c(problem, where: str, **limits):
+    """``solve`` with a Ctrl-C (simulated by the caller) once the starting roster is completed: that roster."""
+    try:
+        roster = solve(problem, **limits)
+    except KeyboardInterrupt:
+        pytest.fail(f"Ctrl-C {where} lost the completed starting roster")
+    assert roster.stats["interrupted"] == 1 and roster.stats["from_hint"] == 1
+    assert roster.status == "FEASIBLE" and validate(problem, roster) == []
+    return roster
+
+
 def test_ctrl_c_while_the_starting_roster_is_polished_returns_it(monkeypatch, demo):
     import fts_scheduler.solver as solver_module
 
@@ -201,13 +212,8 @@ def test_ctrl_c_while_the_starting_roster_is_polished_returns_it(monkeypatch, de
         raise KeyboardInterrupt
 
     monkeypatch.setattr(solver_module, "polish_hint", polish_hint)
-    try:
-        roster = solve(demo, time_limit_s=12, workers=1)
-    except KeyboardInterrupt:
-        pytest.fail("Ctrl-C after the starting roster was completed lost it")
-    stats = roster.stats
-    assert stats["interrupted"] == 1 and stats["from_hint"] == 1 and "(stopped by Ctrl-C)" in roster.summary()
-    assert roster.status == "FEASIBLE" and validate(demo, roster) == []
+    roster = _solve_through_ctrl_c(demo, "during the polish", time_limit_s=12, workers=1)
+    assert "(stopped by Ctrl-C)" in roster.summary()
     assert (roster.coverage["staffed"] >= roster.coverage["floor"]).all()
 
 
@@ -248,12 +254,7 @@ def test_ctrl_c_during_the_best_replies_returns_the_first_completed_roster(monke
 
     monkeypatch.setattr(solver_module, "run", run)
     monkeypatch.setattr(optimizer_module, "improve_replies", improve_replies)
-    try:
-        roster = solve(problem, time_limit_s=5, workers=2)
-    except KeyboardInterrupt:
-        pytest.fail("Ctrl-C during the best replies lost the completed roster")
-    assert roster.stats["interrupted"] == 1 and roster.stats["from_hint"] == 1
-    assert roster.status == "FEASIBLE" and validate(problem, roster) == []
+    _solve_through_ctrl_c(problem, "during the best replies", time_limit_s=5, workers=2)
 
 
 def test_ctrl_c_before_the_starting_roster_is_complete_raises_keyboard_interrupt(monkeypatch):
@@ -279,12 +280,7 @@ def test_ctrl_c_before_the_search_finds_a_roster_returns_the_completed_hint(monk
         return dataclasses.replace(outcome, interrupted=True)
 
     monkeypatch.setattr(solver_module, "run", run)
-    try:
-        roster = solve(demo, time_limit_s=12, workers=1)
-    except KeyboardInterrupt:
-        pytest.fail("Ctrl-C before the search's first roster lost the completed starting roster")
-    assert roster.stats["interrupted"] == 1 and roster.stats["from_hint"] == 1
-    assert roster.status == "FEASIBLE" and validate(demo, roster) == []
+    _solve_through_ctrl_c(demo, "before the search's first roster", time_limit_s=12, workers=1)
 
 
 def test_lns_share_is_checked():
