@@ -449,6 +449,27 @@ def test_solve_returns_the_completed_hint_when_the_search_finds_nothing_in_time(
     assert stats["build_s"] < stats["start_roster_s"] <= stats["build_s"] + stats["hint_s"] + 0.1
 
 
+def test_completion_fixes_the_shifts_in_the_copy_only_and_hints_them_exactly():
+    # no breaks and no language split: the copy's shifts are fixed in their domains, not by equalities
+    from fts_scheduler.cpsat import boolean_bounds
+    from fts_scheduler.heuristic import replan_agents
+
+    problem = _ward(days=14, staff=5)
+    m, _ = build_model(problem)
+    assert not (m.split or m.break_counts)
+    greedy = greedy_roster(m)
+    start = replan_agents(m, greedy, agents_below_minimums(m, greedy), time_limit_s=10, seed=0)
+    constraints = len(m.model.Proto().constraints)
+    assert complete_hint(m, start, time_limit_s=5, seed=0, workers=1)
+    proto = m.model.Proto()
+    hint = dict(zip(proto.solution_hint.vars, proto.solution_hint.values))
+    for a, taken in enumerate(start.shifts):
+        for k, v in m.work[a].items():
+            assert hint[v.Index()] == int(k in taken)
+            assert boolean_bounds(proto, v.Index()) == (0, 1)  # the model itself stays free
+    assert len(proto.constraints) == constraints and m.hint_is_roster
+
+
 def test_agents_the_greedy_left_short_are_replanned_alone_into_rosters_that_keep_their_rules():
     from fts_scheduler.heuristic import replan_agents
 
