@@ -169,3 +169,19 @@ def test_time_limit_is_honoured():
     t0 = time.perf_counter()
     solve(p, time_limit_s=2)
     assert time.perf_counter() - t0 < 2 + 5  # limit plus model build and reading back
+
+
+def test_unpaid_agents_cost_nothing_and_report_a_labour_cost_of_zero():
+    # hourly_cost 0 (benchmarks): no per-shift cost terms, yet the roster reports its labour cost as 0, not missing
+    from fts_scheduler.optimizer import build_model
+
+    p = make_problem(agents=[agent(i, cost=0.0) for i in range(4)], templates=THREE_SHIFTS,
+                     requirements=_always({}, agents_needed=1))
+    _, penalties = build_model(p)
+    labour = [x for x in penalties if x.rule == "labour_cost"]
+    assert [x.weight for x in labour] == [0]
+    roster = solve(p, time_limit_s=10, workers=1)
+    assert validate(p, roster) == []
+    assert roster.objective_terms["labour_cost"] == 0
+    assert roster._headline()["labour_cost"] == 0  # what summary() prints
+    assert len(roster.assignments) >= 9  # one agent on each of the 3 shifts x 3 days
