@@ -493,9 +493,11 @@ def _limit_runs(m: RosterModel, days: dict[dt.date, list[cp_model.IntVar]], limi
         return
     d0, d1 = min(days), max(days)
     span = (d1 - d0).days + 1
-    worked = [days.get(d0 + dt.timedelta(days=k), []) for k in range(span)]
+    # one sum per date, and each window a sum of limit + 1 of them: the same constraint once CP-SAT
+    # flattens it, without listing every shift of every window in Python (Curtois 24: 5.6 s of the build)
+    worked = [cp_model.LinearExpr.sum(days.get(d0 + dt.timedelta(days=k), [])) for k in range(span)]
     for k in range(span - limit):
-        m.model.Add(cp_model.LinearExpr.sum([v for day in worked[k : k + limit + 1] for v in day]) <= limit)
+        m.model.Add(cp_model.LinearExpr.sum(worked[k : k + limit + 1]) <= limit)
 
 
 def weekly_rest(m: RosterModel) -> list[Penalty]:
