@@ -337,8 +337,14 @@ class _Valuation:
             for k, s in enumerate(shifts):
                 by_date[site][s.local_date].append(k)
         self.wishes = [_preference_values(m, a, by_date[ag.site]) for a, ag in enumerate(m.agents)]
-        # whole-shift cost with currency and premiums, in objective units
-        self.cost = [np.array([shift_cost(p, ag, s) * COST_SCALE for s in m.shifts[ag.site]]) for ag in m.agents]
+        # whole-shift cost with currency and premiums, in objective units; agents of one site and hourly
+        # cost share it (Curtois 24: 150 unpaid nurses, 1.75M identical zeros, 3.6 s per valuation)
+        costs: dict[tuple[str, float], np.ndarray] = {}
+        for ag in m.agents:
+            if (ag.site, ag.hourly_cost) not in costs:
+                costs[(ag.site, ag.hourly_cost)] = np.array(
+                    [shift_cost(p, ag, s) * COST_SCALE for s in m.shifts[ag.site]], dtype=float)
+        self.cost = [costs[(ag.site, ag.hourly_cost)] for ag in m.agents]
         # a floor of a language few agents speak is worth more: those agents serve it first,
         # not a widely spoken language that others could cover (the greedy cannot undo a pick)
         speakers = np.array([sum(lang in ag.languages for ag in m.agents) for lang in langs], dtype=float)
