@@ -293,9 +293,9 @@ def average_weekly_hours(m: RosterModel) -> list[Penalty]:
         cap = m.rules_of(a).max_average_weekly_hours
         if cap is None:
             continue
-        terms = [s.minutes * v for week, sv in m.by_week(a).items() if week in inside for s, v in sv]
+        terms = [(s, v) for week, sv in m.by_week(a).items() if week in inside for s, v in sv]
         if terms:
-            m.model.Add(sum(terms) <= round(cap * 60 * len(weeks)))
+            m.model.Add(_minutes(terms) <= round(cap * 60 * len(weeks)))
     return []
 
 
@@ -314,7 +314,7 @@ def horizon_totals(m: RosterModel) -> list[Penalty]:
     for a, agent in enumerate(m.agents):
         c = agent.contract
         inside = [(s, v) for s, v in m.shifts_of(a) if first <= s.local_date <= last]
-        minutes = cp_model.LinearExpr.WeightedSum([v for _, v in inside], [s.minutes for s, _ in inside])
+        minutes = _minutes(inside)
         if c.max_horizon_hours is not None:
             m.model.Add(minutes <= round(c.max_horizon_hours * 60))
         if c.min_horizon_hours is not None and c.min_horizon_hours > 0:
@@ -705,7 +705,7 @@ def labour_cost(m: RosterModel) -> list[Penalty]:
             continue
         per_minute = agent.hourly_cost * m.problem.rate(site.currency) * site.pay.overtime_premium / 60
         for week, sv in m.by_week(a).items():
-            worked = sum(s.minutes * v for s, v in sv)
+            worked = _minutes(sv)
             top = sum(s.minutes for s, _ in sv)
             over = m.model.NewIntVar(0, max(0, top), f"overtime({agent.id},{week})")
             m.model.Add(over >= worked - round(standard * 60))
