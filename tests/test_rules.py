@@ -82,6 +82,28 @@ def test_unavailable_dates():
     assert len(a) >= 2
 
 
+def test_a_template_allowed_zero_times_gets_no_variable_inside_the_horizon():
+    """Nurse contracts bar whole shift types with a cap of zero: a filter, so no variable is built for them."""
+    from fts_scheduler.optimizer import build_model
+
+    contract = Contract(max_shifts_by_template={"night": 0, "late": 1})
+    nights = Requirement(language="en", agents=tuple(3 if h % 24 >= 22 or h % 24 < 6 else 0 for h in range(72)))
+    p = make_problem(agents=[agent(1, contract=contract)], templates=THREE_SHIFTS, requirements=(nights,), days=3)
+    m, _ = build_model(p)
+    site_shifts = m.shifts["S"]
+    inside = {(site_shifts[k].template, 0 <= (site_shifts[k].local_date - p.start_date).days < p.days)
+              for k in m.work[0]}
+    assert ("night", True) not in inside
+    assert {("early", True), ("late", True)} <= inside
+    # a night of the date before the horizon reaches into its UTC grid and is not counted by the cap
+    assert ("night", False) in inside
+    r = solve(p, time_limit_s=10, workers=1)
+    assert validate(p, r) == []
+    # the demand wants nights only: the agent works the one before the horizon, and none on its dates
+    worked = set(zip(_local_dates(r.assignments), r.assignments["shift"]))
+    assert worked == {(p.start_date - dt.timedelta(days=1), "night")}
+
+
 def test_multilingual_agent_counts_once():
     """Counting A for both en and es would be cheapest; the floors need two agents."""
     day = ShiftTemplate(name="day", start=dt.time(8), length_hours=8)

@@ -173,6 +173,15 @@ def within_availability(problem: Problem, site: Site, agent: Agent, shift: Candi
     return not agent.availability or _inside_windows(shift, agent.availability, "start", "end")
 
 
+def within_template_allowance(problem: Problem, site: Site, agent: Agent, shift: CandidateShift) -> bool:
+    """No shift of a template the contract allows zero times (``max_shifts_by_template``) on the horizon's dates."""
+    # a cap of zero as a filter, not as a sum held at zero: nurse contracts bar whole shift types (a third of
+    # Curtois 24's 1.64M shift variables), which every model, search and greedy pass then never sees
+    if agent.contract.max_shifts_by_template.get(shift.template) != 0:
+        return True
+    return not 0 <= (shift.local_date - problem.start_date).days < problem.days
+
+
 def _inside_windows(shift: CandidateShift, windows, open_attr: str, close_attr: str) -> bool:
     day = shift.local_date
     for w in windows:
@@ -193,6 +202,7 @@ SHIFT_FILTERS: tuple[ShiftFilter, ...] = (
     within_max_daily_hours,
     within_opening_hours,
     within_availability,
+    within_template_allowance,
 )
 
 
