@@ -1,0 +1,110 @@
+"""Lanes: the one-agent re-plans in forked processes give exactly what they give in threads."""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import pytest
+from test_lns import _ward
+
+import fts_scheduler.heuristic as heuristic
+from fts_scheduler.heuristic import agents_below_minimums, greedy_roster, improve_replies, replan_agents
+from fts_scheduler.lanes import ForkLanes, ThreadLanes, can_fork
+from fts_scheduler.optimizer import build_model
+
+needs_fork = pytest.mark.skipif(not can_fork(), reason="forked lanes need Linux and two cores")
+
+
+def _scaled(x: int, *, by: int) -> int:
+    if x < 0:
+        raise ValueError(f"x must not be negative, got {x}")
+    return x * by
+
+
+def _sleep(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+@needs_fork
+def test_forked_lanes_answer_every_call_in_order_and_raise_the_callers_errors():
+    with ForkLanes(functools.partial(_scaled, by=3), 2) as lanes:
+        pending = [lanes.submit(x) for x in range(7)]  # several calls waiting on each lane
+        assert [p.result() for p in reversed(pending)] == [18, 15, 12, 9, 6, 3, 0]
+        with pytest.raises(ValueError, match="got -1"):
+            lanes.submit(-1).result()
+        assert lanes.submit(5).result() == 15  # the lane goes on after an error
+        processes = list(lanes.processes)
+    assert all(not p.is_alive() for p in processes) and all(p.exitcode == 0 for p in processes)
+
+
+@needs_fork
+def test_forked_lanes_are_ended_at_once_when_the_caller_stops():
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        with ForkLanes(_sleep, 2) as lanes:
+            lanes.submit(60)
+            processes = list(lanes.processes)
+            raise KeyboardInterrupt  # as a Ctrl-C while waiting for the call
+    assert time.perf_counter() - started < 10
+    assert all(not p.is_alive() for p in processes)
+
+
+def test_thread_lanes_run_the_same_calls():
+    with ThreadLanes(functools.partial(_scaled, by=3), 2) as lanes:
+        assert [lanes.submit(x).result() for x in range(3)] == [0, 3, 6]
+        with pytest.raises(ValueError):
+            lanes.submit(-1).result()
+
+
+@pytest.fixture(params=["threads", "forks"])
+def lane_kind(request, monkeypatch):
+    if request.param == "forks":
+        if not can_fork():
+            pytest.skip("forked lanes need Linux and two cores")
+        monkeypatch.setattr(heuristic, "FORK_MIN_SHIFTS", 0)
+    else:
+        monkeypatch.setattr(heuristic, "FORK_MIN_SHIFTS", 10**12)
+    entered = []
+    for cls in (ForkLanes, ThreadLanes):
+        monkeypatch.setattr(cls, "__enter__", lambda self, _enter=cls.__enter__: entered.append(type(self)) or _enter(self))
+    return request.param, entered
+
+
+@needs_fork
+def test_replies_in_forked_lanes_are_the_replies_in_threads(monkeypatch):
+    m, _ = build_model(_ward(days=21, staff=6))
+    greedy = greedy_roster(m)
+    short = agents_below_minimums(m, greedy)
+    assert len(short) >= 4
+    results = {}
+    for kind, threshold in (("threads", 10**12), ("forks", 0)):
+        monkeypatch.setattr(heuristic, "FORK_MIN_SHIFTS", threshold)
+        first = replan_agents(m, greedy, short, time_limit_s=60, seed=0, deterministic_time=5.0)
+        better = improve_replies(m, first, short, time_limit_s=60, seed=0, deterministic_time=5.0)
+        results[kind] = (first, better)
+    assert results["forks"] == results["threads"]
+    first, _ = results["forks"]
+    assert agents_below_minimums(m, first) == set()
+
+
+def test_replan_in_either_lane_kind_keeps_shifts_the_caller_fixed(lane_kind):
+    """The forked lanes see the domains the caller fixed before the re-plan (a rolling plan's earlier weeks)."""
+    from fts_scheduler.cpsat import set_boolean_bounds
+
+    kind, entered = lane_kind
+    m, _ = build_model(_ward(days=21, staff=6))
+    greedy = greedy_roster(m)
+    short = agents_below_minimums(m, greedy)
+    free = replan_agents(m, greedy, short, time_limit_s=60, seed=0, deterministic_time=5.0)
+    a = min(short)
+    shifts = m.shifts[m.agents[a].site]
+    k_on = free.shifts[a][0]
+    k_off = next(k for k in m.work[a] if k != k_on and shifts[k].local_date == shifts[k_on].local_date)
+    for k, value in ((k_on, 0), (k_off, 1)):
+        set_boolean_bounds(m.model.Proto(), m.work[a][k].Index(), value, value)
+    held = replan_agents(m, greedy, short, time_limit_s=60, seed=0, deterministic_time=5.0)
+    assert k_on not in held.shifts[a] and k_off in held.shifts[a]
+    assert agents_below_minimums(m, held) == set()
+    assert set(entered) == {ForkLanes if kind == "forks" else ThreadLanes}
