@@ -67,11 +67,16 @@ def build_model(
     model = cp_model.CpModel()
     shifts = {s.name: candidate_shifts(problem, s) for s in problem.sites}
     agents = list(problem.agents)
+    # each shift's part of its variables' names, once per site: formatting its date per agent took
+    # 1.5 s of Curtois 24's build (150 nurses x 11,648 shifts)
+    labels = {name: [f"{s.template},{s.local_date},{k}" for k, s in enumerate(site_shifts)]
+              for name, site_shifts in shifts.items()}
     work = []
     for agent in agents:
         site = problem.site(agent.site)
+        label = labels[agent.site]
         vars_ = {
-            k: model.new_bool_var(f"work({agent.id},{s.template},{s.local_date},{k})")
+            k: model.new_bool_var(f"work({agent.id},{label[k]})")
             for k, s in enumerate(shifts[agent.site])
             if shift_allowed(problem, site, agent, s)
         }
