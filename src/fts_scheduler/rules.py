@@ -130,10 +130,19 @@ class RosterModel:
         return weeks
 
     def by_week(self, a: int) -> dict[tuple[int, int], list[tuple[CandidateShift, cp_model.IntVar]]]:
-        weeks: dict[tuple[int, int], list] = defaultdict(list)
-        for s, v in self.shifts_of(a):
-            weeks[s.local_date.isocalendar()[:2]].append((s, v))
-        return weeks
+        key = ("by_week", a)
+        if key not in self._cache:
+            weeks: dict[tuple[int, int], list] = defaultdict(list)
+            # the ISO week of each date once: per shift it was 1M isocalendar() calls on Curtois 24
+            week_of: dict[dt.date, tuple[int, int]] = {}
+            for s, v in self.shifts_of(a):
+                day = s.local_date
+                week = week_of.get(day)
+                if week is None:
+                    week = week_of[day] = day.isocalendar()[:2]
+                weeks[week].append((s, v))
+            self._cache[key] = dict(weeks)
+        return self._cache[key]
 
     def rules_of(self, a: int) -> LabourRules:
         return self.problem.site(self.agents[a].site).rules
