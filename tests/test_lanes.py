@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import time
 
+import pandas as pd
 import pytest
 from test_lns import _ward
 
@@ -108,3 +109,60 @@ def test_replan_in_either_lane_kind_keeps_shifts_the_caller_fixed(lane_kind):
     assert k_on not in held.shifts[a] and k_off in held.shifts[a]
     assert agents_below_minimums(m, held) == set()
     assert set(entered) == {ForkLanes if kind == "forks" else ThreadLanes}
+
+
+@needs_fork
+def test_a_starting_roster_planned_while_the_rules_are_posted_gives_the_same_roster(monkeypatch):
+    """solve's early start (a forked process, from the variables alone) plans what the sequential steps plan."""
+    import multiprocessing
+
+    import fts_scheduler.solver as solver_module
+    from fts_scheduler import solve, validate
+
+    problem = _ward(days=21, staff=6)
+    early_starts = []
+
+    class Spy(solver_module.EarlyStart):
+        def result(self):
+            start = super().result()
+            early_starts.append(self.first)
+            return start
+
+    monkeypatch.setattr(solver_module, "EarlyStart", Spy)
+    rosters = {}
+    for kind, threshold in (("sequential", 10**12), ("early", 0)):
+        monkeypatch.setattr(solver_module, "EARLY_START_MIN_SHIFTS", threshold)
+        rosters[kind] = solve(problem, time_limit_s=30, workers=1, deterministic_time=2.0)
+        assert multiprocessing.active_children() == []
+        assert len(early_starts) == (kind == "early")
+    assert early_starts[0] is not None  # the first rosters came from the early start
+    early, sequential = rosters["early"], rosters["sequential"]
+    assert early.stats["hint_replanned_agents"] >= 4 and early.stats["hint_complete"] == 1
+    assert early.objective == sequential.objective
+    pd.testing.assert_frame_equal(early.assignments, sequential.assignments)
+    assert validate(problem, early) == []
+    assert early.stats["build_s"] <= early.stats["start_roster_s"]
+
+
+@needs_fork
+def test_ctrl_c_while_the_rules_are_posted_ends_the_early_start(monkeypatch):
+    import multiprocessing
+
+    import fts_scheduler.solver as solver_module
+    from fts_scheduler import solve
+
+    monkeypatch.setattr(solver_module, "EARLY_START_MIN_SHIFTS", 0)
+    real_post_rules = solver_module.post_rules
+
+    def post_rules(m, **kw):
+        time.sleep(0.5)  # the early start is planning by now
+        assert multiprocessing.active_children()
+        real_post_rules(m, **kw)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(solver_module, "post_rules", post_rules)
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        solve(_ward(days=21, staff=6), time_limit_s=30, workers=1)
+    assert time.perf_counter() - started < 10
+    assert multiprocessing.active_children() == []

@@ -50,9 +50,10 @@ class ForkLanes:
     exit, as it does on any error.
     """
 
-    def __init__(self, fn: Callable[..., Any], count: int) -> None:
+    def __init__(self, fn: Callable[..., Any], count: int, *, daemon: bool = True) -> None:
         self.fn = fn
         self.count = count
+        self.daemon = daemon  # a daemon (ended with the caller, however it exits) may not fork lanes of its own
         self.conns: list = []
         self.processes: list = []
         self.waiting: list[deque[_Pending]] = []
@@ -63,7 +64,7 @@ class ForkLanes:
         try:
             for _ in range(self.count):
                 mine, theirs = context.Pipe()
-                process = context.Process(target=_serve, args=(self.fn, theirs), daemon=True)
+                process = context.Process(target=_serve, args=(self.fn, theirs), daemon=self.daemon)
                 process.start()
                 theirs.close()
                 self.conns.append(mine)
@@ -90,7 +91,7 @@ class ForkLanes:
         try:
             answer = self.conns[lane].recv()
         except EOFError:
-            answer = ("error", RuntimeError(f"re-plan lane {lane} ended unexpectedly "
+            answer = ("error", RuntimeError(f"lane {lane} ended unexpectedly "
                                             f"(exit code {self.processes[lane].exitcode})"))
         self.waiting[lane].popleft().answer = answer
 
@@ -145,8 +146,10 @@ def _serve(fn: Callable[..., Any], conn) -> None:
             answer = ("error", error)
         try:
             conn.send(answer)
+        except OSError:  # the caller is gone (it ended its lanes' parent): nobody to answer
+            return
         except Exception as error:  # an answer or error that does not pickle
-            conn.send(("error", RuntimeError(f"re-plan lane could not send its answer back: {error!r}")))
+            conn.send(("error", RuntimeError(f"lane could not send its answer back: {error!r}")))
 
 
 def can_fork() -> bool:

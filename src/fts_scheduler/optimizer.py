@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
+import functools
 import gc
 import threading
 import time
@@ -26,7 +27,8 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from .cpsat import boolean_bounds, new_solver, run_interruptibly, set_boolean_bounds, set_hint
-from .heuristic import StartingRoster, agents_below_minimums, improve_replies, replan_agents
+from .heuristic import StartingRoster, agents_below_minimums, greedy_roster, improve_replies, replan_agents
+from .lanes import ForkLanes
 from .models import BreakRule, Problem
 from .roster import ASSIGNMENT_COLUMNS, BREAK_COLUMNS, COVERAGE_COLUMNS, Roster
 from .rules import COST_SCALE, HARD_RULES, SOFT_RULES, Penalty, RosterModel, objective, shift_allowed, shift_cost
@@ -34,6 +36,10 @@ from .timegrid import candidate_shifts, floor_matrix, grid_span, requirement_mat
 
 __all__ = [
     "build_model",
+    "model_variables",
+    "post_rules",
+    "EarlyStart",
+    "EARLY_START_MIN_SHIFTS",
     "run",
     "add_hint",
     "complete_hint",
@@ -64,6 +70,16 @@ def build_model(
     interval, for the best roster that meets every other rule; only the floors of
     ``soft_languages`` turn soft, when given).
     """
+    m = model_variables(problem)
+    return m, post_rules(m, floors=floors, soft_languages=soft_languages)
+
+
+def model_variables(problem: Problem) -> RosterModel:
+    """The model's shift variables, one per agent and candidate shift the shift filters allow; no rule yet.
+
+    :func:`post_rules` completes it. Apart, so that ``solve`` can plan the starting
+    roster, which needs only the variables, while the rules are posted.
+    """
     model = cp_model.CpModel()
     shifts = {s.name: candidate_shifts(problem, s) for s in problem.sites}
     agents = list(problem.agents)
@@ -91,6 +107,14 @@ def build_model(
         floors=floor_matrix(problem),
         required=requirement_matrix(problem),
     )
+    return m
+
+
+def post_rules(
+    m: RosterModel, *, floors: FloorMode = "hard", soft_languages: set[str] | None = None
+) -> list[Penalty]:
+    """Post coverage and every rule on :func:`model_variables`' model, and its objective; the objective's terms."""
+    problem, model = m.problem, m.model
     _add_coverage(m)
     days = range(problem.days)
     if floors == "assumptions":
@@ -105,7 +129,7 @@ def build_model(
         for rule in SOFT_RULES:
             penalties += rule(m)
         model.Minimize(objective(penalties))
-    return m, penalties
+    return penalties
 
 
 _GROUP_COUNT_FROM: int | None = None
@@ -413,6 +437,7 @@ def hint_start(
     force: bool = False,
     replan_s: float | None = None,
     deterministic_time: float | None = None,
+    early: EarlyStart | None = None,
 ) -> dict:
     """Hint CP-SAT with a starting roster: completed whole when possible, else as a partial guess.
 
@@ -430,11 +455,13 @@ def hint_start(
     guides CP-SAT's own search well), a greedy roster that leaves more than
     :data:`HINT_MAX_SHORT_SHARE` of the agents short is not hinted at all unless ``force``.
     ``deterministic_time`` limits the re-plan in CP-SAT work units (reproducible runs).
+    ``early``: the first rosters were planned while the rules were posted (:class:`EarlyStart`,
+    from ``start``); the budget and the times count from its start.
     Returns ``{"hint_complete": 0 or 1, "hint_replanned_agents": n, "hint_freed_agents": n,
     "hinted": 0 or 1, "hint_first_s": s}``: seconds from the call to the first complete hint
     (None without one).
     """
-    t0 = time.perf_counter()
+    t0 = time.perf_counter() if early is None else early.started
     limits = {"time_limit_s": time_limit_s, "seed": seed, "workers": workers}
     replanned = freed = 0
     first_s = None
@@ -453,8 +480,11 @@ def hint_start(
             half = None if deterministic_time is None else deterministic_time / 2
             # a first roster for each short agent, completed at once (a whole roster at hand in
             # seconds), then the rest of the budget on best replies against that whole roster
-            first = replan_agents(m, start, short, time_limit_s=budget, seed=seed, deterministic_time=half,
-                                  first_only=True)
+            if early is not None and early.first is not None:
+                first = early.first
+            else:
+                first = replan_agents(m, start, short, time_limit_s=budget, seed=seed, deterministic_time=half,
+                                      first_only=True)
             start, chosen, short = first, short, agents_below_minimums(m, first)
             complete = not short and complete_hint(m, start, **limits)
             if complete:
@@ -481,6 +511,58 @@ def hint_start(
         first_s = time.perf_counter() - t0
     return {"hint_complete": int(complete), "hint_replanned_agents": replanned, "hint_freed_agents": freed,
             "hinted": 1, "hint_first_s": None if first_s is None else round(first_s, 3)}
+
+
+class EarlyStart:
+    """The greedy roster and the first rosters of the agents it leaves short, planned in a process
+    forked after :func:`model_variables` while the caller posts the rules (:func:`post_rules`).
+
+    Both need only the variables, and all three are Python: in one process they took one
+    core at a time (in a thread, the greedy shared the lock with the rules and took four
+    times as long). The first rosters are the ones :func:`hint_start` would plan (the same
+    call and limits, on the same model; the re-plan forks its own lanes from the process).
+    :meth:`result` waits for them; :meth:`cancel` ends the process at once (Ctrl-C or an
+    error while the rules are posted). Linux only (:func:`~fts_scheduler.lanes.can_fork`).
+    """
+
+    def __init__(self, m: RosterModel, *, seed: int, replan_s: float, deterministic_time: float | None) -> None:
+        self.first: StartingRoster | None = None
+        self.started_greedy = self.started = time.perf_counter()
+        plan = functools.partial(_plan_early, m, seed=seed, replan_s=replan_s, deterministic_time=deterministic_time)
+        self._lane = ForkLanes(plan, 1, daemon=False).__enter__()  # its re-plan forks lanes
+        self._pending = self._lane.submit()
+
+    def result(self) -> StartingRoster:
+        """The greedy roster (the first rosters are in :attr:`first`, None if nobody was short)."""
+        try:
+            start, self.first, self.started = self._pending.result()
+        except BaseException:
+            self._lane.__exit__(KeyboardInterrupt, None, None)
+            raise
+        self._lane.__exit__(None, None, None)
+        return start
+
+    def cancel(self) -> None:
+        self._lane.__exit__(KeyboardInterrupt, None, None)
+
+
+def _plan_early(m: RosterModel, *, seed: int, replan_s: float, deterministic_time: float | None) -> tuple:
+    """:class:`EarlyStart`'s work, in its process: the greedy roster, the first rosters, and when the
+    re-plan began (``time.perf_counter``, the same clock in every process)."""
+    start = greedy_roster(m)
+    started = time.perf_counter()
+    short = agents_below_minimums(m, start)
+    first = None
+    if short:
+        half = None if deterministic_time is None else deterministic_time / 2
+        first = replan_agents(m, start, short, time_limit_s=replan_s, seed=seed, deterministic_time=half,
+                              first_only=True)
+    return start, first, started
+
+
+EARLY_START_MIN_SHIFTS = 20_000
+"""Shift variables from which ``solve`` plans the starting roster while it posts the rules
+(:class:`EarlyStart`, where processes can be forked)."""
 
 
 def release_memory() -> None:

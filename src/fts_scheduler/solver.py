@@ -22,19 +22,23 @@ from .explain import (
     speaker_sites,
 )
 from .heuristic import greedy_roster
+from .lanes import can_fork
 from .lns import improve, read_back
 from .models import Problem
 from .optimizer import (
+    EARLY_START_MIN_SHIFTS,
     Callback,
+    EarlyStart,
     Progress,
     SolveOutcome,
-    build_model,
     extract_roster,
     fixed_outcome,
     hint_start,
     hinted_values,
     model_stats,
+    model_variables,
     polish_hint,
+    post_rules,
     run,
     utc_day,
 )
@@ -211,15 +215,26 @@ def solve(
         raise _explain(problem, findings, [], time_limit_s=time_limit_s, seed=seed, workers=workers)
 
     t_call = t0 = time.perf_counter()
-    m, penalties = build_model(problem, floors="hard")
+    m = model_variables(problem)
+    early = None
+    if can_fork() and sum(len(work) for work in m.work) >= EARLY_START_MIN_SHIFTS:
+        # the starting roster needs only the variables: planned in a thread while the rules are posted
+        early = EarlyStart(m, seed=seed, replan_s=REPLAN_SHARE * time_limit_s,
+                           deterministic_time=None if deterministic_time is None else REPLAN_SHARE * deterministic_time)
+    try:
+        penalties = post_rules(m, floors="hard")
+    except BaseException:  # Ctrl-C or an error: the re-plan is not wanted
+        if early is not None:
+            early.cancel()
+        raise
     stats = model_stats(m, time.perf_counter() - t0)
     # the LP-led portfolio only where the library chooses the workers: a caller's count (workers=1 for
     # reproducible runs) keeps CP-SAT's default portfolio for that count
     lp_led = workers is None and m.runs_automaton
     if workers is None:
         workers = LP_LED_WORKERS if lp_led else default_workers(stats["variables"])
-    t0 = time.perf_counter()
-    start = greedy_roster(m)
+    t0 = time.perf_counter() if early is None else early.started_greedy
+    start = greedy_roster(m) if early is None else early.result()
     hint_limits = {
         # each completion presolves the whole model: 1-2 s up to ~150k variables, but 18-31 s on
         # Curtois 24 (1.66M), which a fifth of 60 s cut short in two runs of three (no roster)
@@ -229,12 +244,12 @@ def solve(
         "replan_s": REPLAN_SHARE * time_limit_s,
         "deterministic_time": None if deterministic_time is None else REPLAN_SHARE * deterministic_time,
     }
-    t_hint = time.perf_counter()
+    t_hint = time.perf_counter() if early is None else early.started
     # Ctrl-C: the searches stop by themselves and keep their rosters (run_interruptibly); anywhere else
     # before the search ends (the starting roster's re-plan, completions, polish) it lands here
     try:
         # deterministic runs hint whatever the greedy gives: a probe timed in seconds is not reproducible
-        stats.update(hint_start(m, start, force=deterministic_time is not None, **hint_limits))
+        stats.update(hint_start(m, start, force=deterministic_time is not None, early=early, **hint_limits))
         if stats["hint_first_s"] is not None:
             # a roster that keeps every rule is at hand from here on (the search starts from it)
             stats["start_roster_s"] = round(t_hint - t_call + stats["hint_first_s"], 3)
