@@ -517,9 +517,9 @@ class EarlyStart:
     """The greedy roster and the first rosters of the agents it leaves short, planned in a process
     forked after :func:`model_variables` while the caller posts the rules (:func:`post_rules`).
 
-    Both need only the variables, and all three are Python: in one process they took one
-    core at a time (in a thread, the greedy shared the lock with the rules and took four
-    times as long). The first rosters are the ones :func:`hint_start` would plan (the same
+    They need only the variables and, like the rules, are mostly Python: in one process the
+    three took one core at a time (in a thread, the greedy shared the lock with the rules
+    and took four times as long on Curtois 24). The first rosters are the ones :func:`hint_start` would plan (the same
     call and limits, on the same model; the re-plan forks its own lanes from the process).
     :meth:`result` waits for them; :meth:`cancel` ends the process at once (Ctrl-C or an
     error while the rules are posted). Linux only (:func:`~fts_scheduler.lanes.can_fork`).

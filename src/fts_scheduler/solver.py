@@ -218,23 +218,24 @@ def solve(
     m = model_variables(problem)
     early = None
     if can_fork() and sum(len(work) for work in m.work) >= EARLY_START_MIN_SHIFTS:
-        # the starting roster needs only the variables: planned in a thread while the rules are posted
+        # the starting roster needs only the variables: planned in a forked process while the rules are posted
         early = EarlyStart(m, seed=seed, replan_s=REPLAN_SHARE * time_limit_s,
                            deterministic_time=None if deterministic_time is None else REPLAN_SHARE * deterministic_time)
     try:
         penalties = post_rules(m, floors="hard")
-    except BaseException:  # Ctrl-C or an error: the re-plan is not wanted
+        build_s = time.perf_counter() - t0
+        t0 = time.perf_counter() if early is None else early.started_greedy
+        start = greedy_roster(m) if early is None else early.result()
+    except BaseException:  # Ctrl-C or an error: the early start is not wanted (a no-op once it answered)
         if early is not None:
             early.cancel()
         raise
-    stats = model_stats(m, time.perf_counter() - t0)
+    stats = model_stats(m, build_s)
     # the LP-led portfolio only where the library chooses the workers: a caller's count (workers=1 for
     # reproducible runs) keeps CP-SAT's default portfolio for that count
     lp_led = workers is None and m.runs_automaton
     if workers is None:
         workers = LP_LED_WORKERS if lp_led else default_workers(stats["variables"])
-    t0 = time.perf_counter() if early is None else early.started_greedy
-    start = greedy_roster(m) if early is None else early.result()
     hint_limits = {
         # each completion presolves the whole model: 1-2 s up to ~150k variables, but 18-31 s on
         # Curtois 24 (1.66M), which a fifth of 60 s cut short in two runs of three (no roster)
