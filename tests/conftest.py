@@ -63,3 +63,21 @@ def demo_roster(demo):
 
 
 __all__ = ["make_problem", "agent", "THREE_SHIFTS", "MONDAY", "Contract"]
+
+
+@pytest.fixture(params=["threads", "forks"])
+def lane_kind(request, monkeypatch):
+    """The one-agent re-plans in threads or in forked lanes (``heuristic.FORK_MIN_SHIFTS``); the lane classes entered."""
+    import fts_scheduler.heuristic as heuristic
+    from fts_scheduler.lanes import ForkLanes, ThreadLanes, can_fork
+
+    if request.param == "forks":
+        if not can_fork():
+            pytest.skip("forked lanes need Linux and two cores")
+        monkeypatch.setattr(heuristic, "FORK_MIN_SHIFTS", 0)
+    else:
+        monkeypatch.setattr(heuristic, "FORK_MIN_SHIFTS", 10**12)
+    entered = []
+    for cls in (ForkLanes, ThreadLanes):
+        monkeypatch.setattr(cls, "__enter__", lambda self, _enter=cls.__enter__: entered.append(type(self)) or _enter(self))
+    return request.param, entered

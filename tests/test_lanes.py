@@ -59,20 +59,6 @@ def test_thread_lanes_run_the_same_calls():
             lanes.submit(-1).result()
 
 
-@pytest.fixture(params=["threads", "forks"])
-def lane_kind(request, monkeypatch):
-    if request.param == "forks":
-        if not can_fork():
-            pytest.skip("forked lanes need Linux and two cores")
-        monkeypatch.setattr(heuristic, "FORK_MIN_SHIFTS", 0)
-    else:
-        monkeypatch.setattr(heuristic, "FORK_MIN_SHIFTS", 10**12)
-    entered = []
-    for cls in (ForkLanes, ThreadLanes):
-        monkeypatch.setattr(cls, "__enter__", lambda self, _enter=cls.__enter__: entered.append(type(self)) or _enter(self))
-    return request.param, entered
-
-
 @needs_fork
 def test_replies_in_forked_lanes_are_the_replies_in_threads(monkeypatch):
     m, _ = build_model(_ward(days=21, staff=6))
@@ -88,27 +74,6 @@ def test_replies_in_forked_lanes_are_the_replies_in_threads(monkeypatch):
     assert results["forks"] == results["threads"]
     first, _ = results["forks"]
     assert agents_below_minimums(m, first) == set()
-
-
-def test_replan_in_either_lane_kind_keeps_shifts_the_caller_fixed(lane_kind):
-    """The forked lanes see the domains the caller fixed before the re-plan (a rolling plan's earlier weeks)."""
-    from fts_scheduler.cpsat import set_boolean_bounds
-
-    kind, entered = lane_kind
-    m, _ = build_model(_ward(days=21, staff=6))
-    greedy = greedy_roster(m)
-    short = agents_below_minimums(m, greedy)
-    free = replan_agents(m, greedy, short, time_limit_s=60, seed=0, deterministic_time=5.0)
-    a = min(short)
-    shifts = m.shifts[m.agents[a].site]
-    k_on = free.shifts[a][0]
-    k_off = next(k for k in m.work[a] if k != k_on and shifts[k].local_date == shifts[k_on].local_date)
-    for k, value in ((k_on, 0), (k_off, 1)):
-        set_boolean_bounds(m.model.Proto(), m.work[a][k].Index(), value, value)
-    held = replan_agents(m, greedy, short, time_limit_s=60, seed=0, deterministic_time=5.0)
-    assert k_on not in held.shifts[a] and k_off in held.shifts[a]
-    assert agents_below_minimums(m, held) == set()
-    assert set(entered) == {ForkLanes if kind == "forks" else ThreadLanes}
 
 
 @needs_fork

@@ -517,9 +517,13 @@ def test_a_solved_roster_is_hinted_whole_and_the_hint_can_be_cleared():
     assert hinted_values(m) is None and not m.model.Proto().solution_hint.vars
 
 
-def test_replan_agents_keeps_shifts_the_caller_fixed_in_the_domains():
-    """A rolling plan fixes earlier weeks through the variables' domains: a reply must keep them."""
+def test_replan_agents_keeps_shifts_the_caller_fixed_in_the_domains(lane_kind):
+    """A rolling plan fixes earlier weeks through the variables' domains: a reply must keep them,
+    in threads and in forked lanes (which see the domains fixed before they fork)."""
     from fts_scheduler.heuristic import replan_agents
+    from fts_scheduler.lanes import ForkLanes, ThreadLanes
+
+    kind, entered = lane_kind
 
     m, _ = build_model(_ward(days=21, staff=6))
     greedy = greedy_roster(m)
@@ -536,6 +540,7 @@ def test_replan_agents_keeps_shifts_the_caller_fixed_in_the_domains():
     assert k_on not in held.shifts[a] and k_off in held.shifts[a]
     assert agents_below_minimums(m, held) == set()
     assert complete_hint(m, held, time_limit_s=5, seed=0, workers=1)
+    assert set(entered) == {ForkLanes if kind == "forks" else ThreadLanes}
 
 
 def test_replan_agents_out_of_time_keeps_the_starting_shifts():
