@@ -483,8 +483,7 @@ def hint_start(
             if early is not None and early.first is not None:
                 first = early.first
             else:
-                first = replan_agents(m, start, short, time_limit_s=budget, seed=seed, deterministic_time=half,
-                                      first_only=True)
+                first = _first_rosters(m, start, short, budget=budget, seed=seed, deterministic_time=deterministic_time)
             start, chosen, short = first, short, agents_below_minimums(m, first)
             complete = not short and complete_hint(m, start, **limits)
             if complete:
@@ -554,10 +553,16 @@ def _plan_early(m: RosterModel, *, seed: int, replan_s: float, deterministic_tim
     short = agents_below_minimums(m, start)
     first = None
     if short:
-        half = None if deterministic_time is None else deterministic_time / 2
-        first = replan_agents(m, start, short, time_limit_s=replan_s, seed=seed, deterministic_time=half,
-                              first_only=True)
+        first = _first_rosters(m, start, short, budget=replan_s, seed=seed, deterministic_time=deterministic_time)
     return start, first, started
+
+
+def _first_rosters(m: RosterModel, start: StartingRoster, short: set[int], *, budget: float, seed: int,
+                   deterministic_time: float | None) -> StartingRoster:
+    """A first roster of each ``short`` agent (:func:`hint_start`'s first step, and :class:`EarlyStart`'s):
+    half the re-plan's work units, if any, the other half for the best replies."""
+    half = None if deterministic_time is None else deterministic_time / 2
+    return replan_agents(m, start, short, time_limit_s=budget, seed=seed, deterministic_time=half, first_only=True)
 
 
 EARLY_START_MIN_SHIFTS = 20_000
