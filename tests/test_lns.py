@@ -27,7 +27,8 @@ from fts_scheduler import (
 from fts_scheduler.heuristic import StartingRoster, agents_below_minimums, greedy_roster
 from fts_scheduler.lns import improve, read_back
 from fts_scheduler.optimizer import build_model, complete_hint, extract_roster, run
-from fts_scheduler.cpsat import set_boolean_bounds
+from fts_scheduler import optimizer
+from fts_scheduler.cpsat import new_solver, set_boolean_bounds
 from fts_scheduler.rules import COST_SCALE
 from fts_scheduler.solver import default_workers
 
@@ -330,7 +331,16 @@ def test_default_workers_shrink_with_the_model():
     assert default_workers(550_000) == 1
 
 
-def test_rosters_with_runs_of_days_get_the_lp_led_portfolio_unless_the_caller_sets_workers():
+def _logging_solver(lines: list[str]) -> cp_model.CpSolver:
+    """The library's solver, its search log collected into ``lines`` (which workers CP-SAT chose)."""
+    solver = new_solver()
+    solver.parameters.log_search_progress = True
+    solver.parameters.log_to_stdout = False
+    solver.log_callback = lines.append
+    return solver
+
+
+def test_rosters_with_runs_of_days_get_the_lp_led_portfolio_unless_the_caller_sets_workers(monkeypatch):
     from fts_scheduler.optimizer import LP_IDLE_SUBSOLVERS
     from fts_scheduler.solver import LP_LED_WORKERS
 
@@ -347,6 +357,12 @@ def test_rosters_with_runs_of_days_get_the_lp_led_portfolio_unless_the_caller_se
     outcome = run(m, time_limit_s=1, seed=0, workers=LP_LED_WORKERS, lp_led=True)
     assert outcome.solver.parameters.linearization_level == 2
     assert set(outcome.solver.parameters.ignore_subsolvers) == set(LP_IDLE_SUBSOLVERS)
+    # the one full worker CP-SAT is left with is max_lp, which branches on the relaxation (not default_lp)
+    lines: list[str] = []
+    monkeypatch.setattr(optimizer, "new_solver", lambda: _logging_solver(lines))
+    run(m, time_limit_s=1, seed=0, workers=LP_LED_WORKERS, lp_led=True)
+    full = [line for line in lines if "full problem subsolver" in line]
+    assert full and "[max_lp]" in full[0], full
     outcome = run(m, time_limit_s=1, seed=0, workers=LP_LED_WORKERS)
     assert outcome.solver.parameters.linearization_level == 1 and not outcome.solver.parameters.ignore_subsolvers
 

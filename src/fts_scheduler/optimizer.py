@@ -677,12 +677,13 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
             solver.StopSearch()
 
 
-LP_IDLE_SUBSOLVERS = ("core", "no_lp", "quick_restart", "quick_restart_no_lp", "reduced_costs")
+LP_IDLE_SUBSOLVERS = ("core", "default_lp", "no_lp", "quick_restart", "quick_restart_no_lp", "reduced_costs")
 """CP-SAT's full-problem workers left out of an LP-led portfolio (``run``'s ``lp_led``): no linear
-relaxation (no_lp, quick_restart_no_lp), a smaller one (quick_restart) or one used otherwise (core:
-the objective's unsatisfiable cores; reduced_costs). What is left: default_lp and max_lp, both with
-the fullest relaxation, the first-solution workers and CP-SAT's LNS (with three workers, one
-thread of it; CP-SAT 9.15)."""
+relaxation (no_lp, quick_restart_no_lp), a smaller one (quick_restart), one used otherwise (core:
+the objective's unsatisfiable cores; reduced_costs), and default_lp, which CP-SAT would pick first
+but which branches on its own heuristics, not on the relaxation (alone with two workers on Curtois 6
+and 7: bounds 100-200, rosters 2,005-3,563). What is left: max_lp, which follows the relaxation, the
+first-solution workers and CP-SAT's LNS (with two workers, one thread of it; CP-SAT 9.15)."""
 
 
 def run(

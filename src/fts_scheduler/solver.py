@@ -79,18 +79,18 @@ def default_workers(variables: int) -> int:
     return 1
 
 
-LP_LED_WORKERS = 3
+LP_LED_WORKERS = 2
 """CP-SAT workers on models with the runs-of-days automaton (``RosterModel.runs_automaton``: small
 rosters with minimum runs of days on or off), in an LP-led portfolio (``optimizer.run``'s ``lp_led``):
-every full worker with the automaton's linear relaxation, which is tight there (Curtois 5: bound
-1,139 against a best known 1,143), and the CPU of the workers that do not use it
-(``optimizer.LP_IDLE_SUBSOLVERS``) left to CP-SAT's LNS, whose RINS/RENS steps follow that relaxation.
-Before, only the ``max_lp`` worker of eight had it, an eighth of the CPU, and how soon it got
-there decided the roster. Three workers are CP-SAT's ``default_lp`` and ``max_lp`` and one thread
-of LNS; a fourth (``quick_restart_no_lp``, no LP) took CPU from the two LP workers: Curtois 5 at
-29 s left its basin in 4 of 10 runs with four, 9 of 10 with three. Such a portfolio keeps the whole
-limit (no LNS of ours after it: no better in 20 runs). Measurements: docs/benchmarks.md ("what
-changed", sessions 12-13)."""
+the full worker is CP-SAT's ``max_lp``, which solves the automaton's linear relaxation (tight
+there: Curtois 5, bound 1,139 against a best known 1,143) and branches on it, and the other runs
+CP-SAT's LNS, whose RINS/RENS steps follow that relaxation; the workers that do not follow it are
+left out (``optimizer.LP_IDLE_SUBSOLVERS``). Two workers, one per core of the benchmark machine:
+with three (``default_lp`` as well) the two LP workers shared a core's worth of CPU with the LNS,
+and on Curtois 6 and 7 at 60 s, seeds 0-5, two gave 1,950 six times (five proved) and 1,059-1,073,
+against 1,950-1,951 and 1,062-1,267 (seeds 0-2) with three. Such a portfolio keeps the whole limit
+(no LNS of ours after it: no better in 20 runs). Measurements: docs/benchmarks.md ("what changed",
+sessions 12-13 and 18)."""
 
 DEFAULT_LNS_SHARE = 0.0
 """Share of the time limit for the rostering LNS after the portfolio (see :mod:`fts_scheduler.lns`).
