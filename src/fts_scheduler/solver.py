@@ -88,7 +88,8 @@ CP-SAT's LNS, whose RINS/RENS steps follow that relaxation; the workers that do 
 left out (``optimizer.LP_IDLE_SUBSOLVERS``). Two workers, one per core of the benchmark machine:
 with three (``default_lp`` as well) the two LP workers shared a core's worth of CPU with the LNS,
 and on Curtois 6 and 7 at 60 s, seeds 0-5, two gave 1,950 six times (five proved) and 1,059-1,073,
-against 1,950-1,951 and 1,062-1,267 (seeds 0-2) with three. Such a portfolio keeps the whole limit
+against 1,950-2,045 and 1,062-1,267 (seeds 0-2) with three; instance 4 at 30 s, 6 of 8 runs proved
+1,716 (two stalled at 1,717-1,720), 3 of 3 with three. Such a portfolio keeps the whole limit
 (no LNS of ours after it: no better in 20 runs). Measurements: docs/benchmarks.md ("what changed",
 sessions 12-13 and 18)."""
 
