@@ -217,11 +217,15 @@ def solve(
 
     t_call = t0 = time.perf_counter()
     m = model_variables(problem)
+    # the re-plan's limits, the same for the early start's first rosters and for hint_start's
+    replan = {
+        "replan_s": REPLAN_SHARE * time_limit_s,
+        "deterministic_time": None if deterministic_time is None else REPLAN_SHARE * deterministic_time,
+    }
     early = None
     if can_fork() and sum(len(work) for work in m.work) >= EARLY_START_MIN_SHIFTS:
         # the starting roster needs only the variables: planned in a forked process while the rules are posted
-        early = EarlyStart(m, seed=seed, replan_s=REPLAN_SHARE * time_limit_s,
-                           deterministic_time=None if deterministic_time is None else REPLAN_SHARE * deterministic_time)
+        early = EarlyStart(m, seed=seed, **replan)
     try:
         penalties = post_rules(m, floors="hard")
         build_s = time.perf_counter() - t0
@@ -243,8 +247,7 @@ def solve(
         "time_limit_s": min(COMPLETION_MAX_S, COMPLETION_SHARE * time_limit_s),
         "seed": seed,
         "workers": workers,
-        "replan_s": REPLAN_SHARE * time_limit_s,
-        "deterministic_time": None if deterministic_time is None else REPLAN_SHARE * deterministic_time,
+        **replan,
     }
     t_hint = time.perf_counter() if early is None else early.started
     # Ctrl-C: the searches stop by themselves and keep their rosters (run_interruptibly); anywhere else
