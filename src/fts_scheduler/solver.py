@@ -82,16 +82,12 @@ def default_workers(variables: int) -> int:
 LP_LED_WORKERS = 2
 """CP-SAT workers on models with the runs-of-days automaton (``RosterModel.runs_automaton``: small
 rosters with minimum runs of days on or off), in an LP-led portfolio (``optimizer.run``'s ``lp_led``):
-the full worker is CP-SAT's ``max_lp``, which solves the automaton's linear relaxation (tight
-there: Curtois 5, bound 1,139 against a best known 1,143) and branches on it, and the other runs
-CP-SAT's LNS, whose RINS/RENS steps follow that relaxation; the workers that do not follow it are
-left out (``optimizer.LP_IDLE_SUBSOLVERS``). Two workers, one per core of the benchmark machine:
-with three (``default_lp`` as well) the two LP workers shared a core's worth of CPU with the LNS,
-and on Curtois 6 and 7 at 60 s, seeds 0-5, two gave 1,950 six times (five proved) and 1,059-1,073,
-against 1,950-2,045 and 1,062-1,267 (seeds 0-2) with three; instance 4 at 30 s, 6 of 8 runs proved
-1,716 (two stalled at 1,717-1,720), 3 of 3 with three. Such a portfolio keeps the whole limit
-(no LNS of ours after it: no better in 20 runs). Measurements: docs/benchmarks.md ("what changed",
-sessions 12-13 and 18)."""
+CP-SAT's ``max_lp``, which solves the automaton's tight linear relaxation and branches on it, and one
+thread of CP-SAT's LNS, whose RINS/RENS steps follow it; the workers that do not follow it are left
+out (``optimizer.LP_IDLE_SUBSOLVERS``). One worker per core of the 2-core reference machine: a third
+(``default_lp``) made the two LP workers share a core's worth of CPU with the LNS, and Curtois 6 and 7
+fell into worse rosters. Such a portfolio keeps the whole limit (no LNS of ours after it). The
+measurements: docs/benchmarks.md ("what changed", sessions 12-13, 18 and 19) and docs/concepts.md."""
 
 DEFAULT_LNS_SHARE = 0.0
 """Share of the time limit for the rostering LNS after the portfolio (see :mod:`fts_scheduler.lns`).
