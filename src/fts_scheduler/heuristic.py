@@ -713,6 +713,40 @@ FORWARD_SHARE = 0.75
 """Share of :data:`FIRST_LINE_S` for the forward pass of :func:`_first_line`; the backward pass gets the rest."""
 
 
+def agent_model(m: RosterModel, a: int, *, automata: bool = True) -> RosterModel:
+    """Agent ``a`` alone: its shift variables and its own rules (:data:`~fts_scheduler.rules.AGENT_RULES`).
+
+    The shifts are the model's first variables, in ``m.work[a]``'s order (indices 0..n-1), which
+    callers' objectives, hints and read-backs write and read in bulk (per-variable calls were ~0.1 s
+    of a Curtois 24 nurse's 0.47 s, under Python's lock, two nurses at a time). Shifts the caller
+    fixed in the whole model's domains (earlier weeks of a rolling plan) hold here too: without
+    this, a reply undid them and the completion was infeasible. ``automata``: the runs-of-days
+    automaton beside the clauses (:attr:`RosterModel.automata_wanted`).
+    """
+    model = cp_model.CpModel()
+    keys = list(m.work[a])
+    work = {k: model.new_bool_var(f"work({k})") for k in keys}
+    alone = RosterModel(
+        problem=m.problem,
+        model=model,
+        agents=[m.agents[a]],
+        shifts=m.shifts,
+        work=[work],
+        languages=m.languages,
+        floors={},
+        required={},
+        automata_wanted=automata,
+    )
+    for rule in AGENT_RULES:
+        rule(alone)
+    proto = m.model.Proto()
+    for k, v in m.work[a].items():
+        lo, hi = boolean_bounds(proto, v.Index())
+        if lo == hi:
+            model.Add(work[k] == lo)
+    return alone
+
+
 def _best_reply(
     m: RosterModel, a: int, worth: np.ndarray, hint: list[int], *, time_limit_s: float, seed: int,
     first_only: bool = False, work_units: float | None = None, from_hint: bool = False,
@@ -727,31 +761,8 @@ def _best_reply(
     half for each search. ``from_hint``: ``hint`` keeps the agent's rules (its current
     shifts): no quick roster, the whole time and work for CP-SAT's search from it.
     """
-    model = cp_model.CpModel()
-    # the agent's shifts are the model's first variables, in this order: indices 0..n-1, which the
-    # objective, the hint and the read-back below write and read in bulk (per-variable calls were
-    # ~0.1 s of a Curtois 24 nurse's 0.47 s, under Python's lock, two nurses at a time)
-    keys = list(m.work[a])
-    work = {k: model.new_bool_var(f"work({k})") for k in keys}
-    alone = RosterModel(
-        problem=m.problem,
-        model=model,
-        agents=[m.agents[a]],
-        shifts=m.shifts,
-        work=[work],
-        languages=m.languages,
-        floors={},
-        required={},
-    )
-    for rule in AGENT_RULES:
-        rule(alone)
-    # shifts the caller fixed in the whole model's domains (earlier weeks of a rolling plan)
-    # hold here too: without this, the reply undid them and the completion was infeasible
-    proto = m.model.Proto()
-    for k, v in m.work[a].items():
-        lo, hi = boolean_bounds(proto, v.Index())
-        if lo == hi:
-            model.Add(work[k] == lo)
+    alone = agent_model(m, a)
+    model, keys = alone.model, list(alone.work[0])
     # straight into the proto: the objective helper walks an expression of ~10,000 terms in
     # Python (Curtois 24: 0.04 s of a reply's 0.4 s, and the replies build under one lock)
     objective = model.Proto().objective

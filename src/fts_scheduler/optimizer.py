@@ -373,7 +373,8 @@ def complete_hint(
 
 
 def solve_copy(
-    copy: cp_model.CpModel, *, time_limit_s: float, seed: int, workers: int, deterministic_time: float | None = None
+    copy: cp_model.CpModel, *, time_limit_s: float, seed: int, workers: int, deterministic_time: float | None = None,
+    lp_led: bool = False,
 ) -> cp_model.CpSolver | None:
     """Solve a copy of a roster model (a clone with more constraints or fixed domains).
 
@@ -381,7 +382,7 @@ def solve_copy(
     copy's variables have the model's indices, so the solver reads the roster on the
     model's own variables too (:func:`hint_solution`). A Ctrl-C stops the search at
     once and raises ``KeyboardInterrupt`` (on a model of millions of variables the
-    search runs for half a minute, deaf to Ctrl-C in the calling thread).
+    search runs for half a minute, deaf to Ctrl-C in the calling thread). ``lp_led``: as :func:`run`'s.
     """
     solver = new_solver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
@@ -389,6 +390,8 @@ def solve_copy(
     solver.parameters.num_workers = int(workers)
     if deterministic_time is not None:
         solver.parameters.max_deterministic_time = float(deterministic_time)
+    if lp_led:
+        _lead_by_lp(solver)
     (status,), interrupted = run_interruptibly([lambda: solver.Solve(copy)], solver.StopSearch)
     if interrupted:
         raise KeyboardInterrupt("stopped by Ctrl-C")
@@ -686,6 +689,12 @@ and 7: bounds 100-200, rosters 2,005-3,563). What is left: max_lp, which follows
 first-solution workers and CP-SAT's LNS (with two workers, one thread of it; CP-SAT 9.15)."""
 
 
+def _lead_by_lp(solver: cp_model.CpSolver) -> None:
+    """Every full worker on the model's fullest linear relaxation, the others left out (``run``'s ``lp_led``)."""
+    solver.parameters.linearization_level = 2
+    solver.parameters.ignore_subsolvers.extend(LP_IDLE_SUBSOLVERS)
+
+
 def run(
     m: RosterModel,
     *,
@@ -720,8 +729,7 @@ def run(
     if workers is not None:
         solver.parameters.num_workers = int(workers)
     if lp_led:
-        solver.parameters.linearization_level = 2
-        solver.parameters.ignore_subsolvers.extend(LP_IDLE_SUBSOLVERS)
+        _lead_by_lp(solver)
     if assumptions:
         m.model.ClearAssumptions()
         m.model.AddAssumptions(assumptions)

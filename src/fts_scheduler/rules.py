@@ -80,6 +80,9 @@ class RosterModel:
     floor_slack: dict[tuple[str, int], cp_model.IntVar] | None = None
     soft_languages: set[str] = field(default_factory=set)
     runs_automaton: bool = False  # minimum_runs posted its automata (small models only)
+    # the automata strengthen the LP of a search over many agents; a pricing model of one agent is
+    # exact with the clauses alone and 2-4x faster without them (colgen)
+    automata_wanted: bool = True
     # the model's hint is a whole roster that keeps every rule (a completed starting roster,
     # optimizer.hint_solution), not a guess: solve can return it if stopped before the search
     hint_is_roster: bool = False
@@ -401,7 +404,7 @@ def minimum_runs(m: RosterModel) -> list[Penalty]:
                     if any(x is True for x in lits):
                         continue
                     m.model.add_bool_or(lits)
-        if len(m.agents) * n <= RUNS_AUTOMATON_MAX_AGENT_DAYS:
+        if m.automata_wanted and len(m.agents) * n <= RUNS_AUTOMATON_MAX_AGENT_DAYS:
             longest = agent.contract.max_consecutive_days or m.rules_of(a).max_consecutive_days
             _runs_automaton(m, worked, longest, c.min_consecutive_days or 1, c.min_consecutive_days_off or 1)
             m.runs_automaton = True

@@ -21,6 +21,7 @@ from .explain import (
     shortfall_frame,
     speaker_sites,
 )
+from . import colgen
 from .heuristic import greedy_roster
 from .lanes import can_fork
 from .lns import improve, read_back
@@ -110,6 +111,12 @@ COMPLETION_MAX_S = 30.0
 """Time limit of each completion of the starting roster into a hint (``optimizer.complete_hint``):
 this share of the search's limit, at most ``COMPLETION_MAX_S`` seconds. Not counted in the limit;
 a completion stops as soon as it has one (seconds on models up to ~150k variables)."""
+
+COLUMN_SHARE = 0.6
+"""Share of the time limit (counted in it) for the column generation and kernel search
+(:mod:`~fts_scheduler.colgen`) on models with the LP-led portfolio and per-shift demand only: its
+roster, not the greedy's, is then the search's hint, and the search over the whole model is the
+kernel search's last widening."""
 
 UNHINTED_PROBE = 0.1
 """Share of the time limit an unhinted search (greedy roster judged poor, see
@@ -249,9 +256,19 @@ def solve(
     # Ctrl-C: the searches stop by themselves and keep their rosters (run_interruptibly); anywhere else
     # before the search ends (the starting roster's re-plan, completions, polish) it lands here
     try:
+        columns = None
+        if lp_led and deterministic_time is None and colgen.applies(m):
+            columns = colgen.column_start(m, time_limit_s=COLUMN_SHARE * time_limit_s, seed=seed, workers=workers)
+            if columns is not None:
+                start = columns.start
+                stats.update(_column_stats(columns))
+                # their first roster keeps every rule: at hand from then on
+                stats["start_roster_s"] = round(t_hint - t_call + columns.first_s, 3)
+                t_hint = time.perf_counter()
         # deterministic runs hint whatever the greedy gives: a probe timed in seconds is not reproducible
-        stats.update(hint_start(m, start, force=deterministic_time is not None, early=early, **hint_limits))
-        if stats["hint_first_s"] is not None:
+        stats.update(hint_start(m, start, force=deterministic_time is not None or columns is not None, early=early,
+                                **hint_limits))
+        if stats["hint_first_s"] is not None and "start_roster_s" not in stats:
             # a roster that keeps every rule is at hand from here on (the search starts from it)
             stats["start_roster_s"] = round(t_hint - t_call + stats["hint_first_s"], 3)
         stats["hint_s"] = round(time.perf_counter() - t0, 3)
@@ -268,7 +285,8 @@ def solve(
             stats["polish_s"] = round(time.perf_counter() - t_search, 3)
             if polished is not None:
                 stats["polish_objective"] = polished / COST_SCALE
-        polish_s = time.perf_counter() - t_search
+        # the polish and the columns count in the limit
+        polish_s = time.perf_counter() - t_search + stats.get("columns_s", 0.0)
         user_stop = []
 
         def relay(progress: Progress) -> bool | None:
@@ -323,6 +341,12 @@ def solve(
             f"({stats['variables']} variables); raise the limit or simplify the problem"
         )
     raise RuntimeError(f"CP-SAT returned {outcome.status}: the model is malformed (a bug, please report)")
+
+
+def _column_stats(columns: colgen.ColumnStart) -> dict:
+    return {"columns_s": round(columns.seconds, 3), "columns_lines": columns.lines, "columns_rounds": columns.rounds,
+            "columns_steps": columns.steps, "columns_proved": columns.proved,
+            "columns_root": columns.root_objective / COST_SCALE, "columns_objective": columns.objective / COST_SCALE}
 
 
 def _stopped_before_the_search(m, penalties, stats: dict, started: float) -> Roster:
