@@ -31,7 +31,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from .cpsat import boolean_bounds, new_solver, set_boolean_bounds, set_hint
-from .heuristic import StartingRoster, _ShiftDemandState, _Valuation, agent_model
+from .heuristic import StartingRoster, _ShiftDemandState, _Valuation, agent_model, write_worth
 from .optimizer import hint_solution, solve_copy
 from .rules import RosterModel
 
@@ -232,13 +232,9 @@ class _Pricer:
 
     def lines(self, worth: np.ndarray, hint: tuple[int, ...] | None) -> list[tuple]:
         """The best lines found for ``worth`` (the best last), at most :data:`LINES_PER_PRICE`."""
-        proto = self.model.Proto()
-        proto.objective.vars.clear()
-        proto.objective.coeffs.clear()
-        proto.objective.vars.extend(range(len(self.keys)))
-        proto.objective.coeffs.extend((-np.rint(worth[self.keys])).astype(np.int64).tolist())
+        write_worth(self.model, self.keys, worth)
         chosen = set(hint or ())
-        set_hint(proto, [int(k in chosen) for k in self.keys] if hint is not None else [])
+        set_hint(self.model.Proto(), [int(k in chosen) for k in self.keys] if hint is not None else [])
         found: list[tuple] = []
         keys = self.keys
 
