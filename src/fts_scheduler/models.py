@@ -12,6 +12,7 @@ interval grid, currency units per hour for costs, agents as counts.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -42,6 +43,12 @@ __all__ = [
     "ObjectiveWeights",
     "Problem",
     "ALL_WEEKDAYS",
+    "MAX_NAME_LENGTH",
+    "MAX_HOURLY_COST",
+    "MAX_WEIGHT",
+    "MAX_OBJECTIVE",
+    "FLOOR_SHORTFALL_PRICE",
+    "Name",
 ]
 
 ALL_WEEKDAYS: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
@@ -98,10 +105,73 @@ def _check_currency(value: str) -> str:
     return value
 
 
+MAX_NAME_LENGTH = 100
+"""Most characters in an id or a name (agents, sites, templates, contracts, breaks, problems)."""
+
+# Bidirectional embeddings, overrides and isolates reorder the text around them: an id that
+# reads as one thing in a spreadsheet and is another (CVE-2021-42574, "Trojan Source").
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _check_name(value: str) -> str:
+    """Ids and names come from HR systems and colleagues' files and end up in file names,
+    spreadsheet cells and calendars: printable text of at most :data:`MAX_NAME_LENGTH`
+    characters, without surrounding spaces."""
+    if not value:
+        raise ValueError("must not be empty")
+    if len(value) > MAX_NAME_LENGTH:
+        raise ValueError(f"has {len(value)} characters, at most {MAX_NAME_LENGTH} are allowed")
+    for i, ch in enumerate(value):
+        # Cc: control characters (NUL, tab, CR, LF, ESC, ...); Cs: lone surrogates, which no
+        # file can encode; Zl, Zp: line and paragraph separators, which break lines like LF
+        if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or ch in _BIDI_CONTROLS or _noncharacter(ch):
+            raise ValueError(f"must not contain control characters (U+{ord(ch):04X} at position {i})")
+    if value != value.strip():
+        raise ValueError("must not begin or end with a space")
+    return value
+
+
+def _noncharacter(ch: str) -> bool:
+    # Unicode's noncharacters (U+FDD0-U+FDEF, U+FFFE and U+FFFF of every plane) are not for
+    # interchange: XML cannot hold U+FFFE or U+FFFF, so a workbook with one does not open
+    code = ord(ch)
+    return 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+
+
+Name = Annotated[str, AfterValidator(_check_name)]
+"""An id or a name: 1 to :data:`MAX_NAME_LENGTH` characters of any script, no control
+characters (tab, line breaks, NUL, bidirectional overrides), no leading or trailing space."""
+
 TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
 CurrencyCode = Annotated[str, AfterValidator(_check_currency)]
 CountryCode = Annotated[str, AfterValidator(_check_country)]
 LanguageCode = Annotated[str, AfterValidator(_check_language)]
+
+# ---- magnitudes the solver can carry: CP-SAT works in 64-bit integers (costs in 1/10,000 of a
+# currency unit), so a cost of 1e15 or a weight of 1e308 would overflow it after the whole build
+
+MAX_HOURLY_COST = 1e7
+"""Highest ``Agent.hourly_cost`` [site currency/h]: wages in dong or rupiah with room to spare."""
+
+MAX_WEIGHT = 1e7
+"""Highest price of a soft goal (``ObjectiveWeights``, ``ShiftDemand`` weights, ``Preference.weight``)."""
+
+MAX_EXCHANGE_RATE = 1e9
+"""Exchange rates lie in ``[1 / MAX_EXCHANGE_RATE, MAX_EXCHANGE_RATE]``."""
+
+MAX_OBJECTIVE = 1e12
+"""Most a roster of the problem could cost [reporting currency], every soft goal missed at its
+worst (:meth:`Problem.objective_ceiling`): ten thousand times below the 64-bit limit of the solver's
+integer objective, so that no sum the model forms can overflow."""
+
+FLOOR_SHORTFALL_PRICE = 100_000.0
+"""Price of one agent-interval missing from a floor when floors are soft (the best-effort
+roster of an infeasible problem): above any cost an interval of staffing can save."""
+
+MAX_AGENTS_PER_INTERVAL = 100_000
+"""Most agents a requirement, floor or per-shift demand may ask for at once."""
+
+Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT)]
 
 # allow_inf_nan=False: "Infinity" hours or costs would pass ge=0 and poison the model.
 _FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
@@ -175,7 +245,7 @@ class LabourRules(BaseModel):
     )
     night: NightRules = NightRules()
     weekend_days: tuple[int, ...] = Field((5, 6), description="Local weekdays of the weekend (Monday=0).")
-    forbidden_successions: tuple[tuple[str, str], ...] = Field(
+    forbidden_successions: tuple[tuple[Name, Name], ...] = Field(
         (), description="(template A, template B): B may not start on the local date after A."
     )
     min_weekends_off_per_4_weeks: int = Field(
@@ -274,10 +344,10 @@ class Site(BaseModel):
 
     model_config = _FROZEN
 
-    name: str = Field(min_length=1)
+    name: Name
     timezone: TimeZoneName = Field(description="IANA time zone, e.g. 'Asia/Manila'.")
     country: CountryCode = Field(description="ISO 3166-1 alpha-2 code, e.g. 'PH'.")
-    subdivision: str | None = Field(None, description="ISO 3166-2 subdivision for holidays, e.g. 'TX'.")
+    subdivision: Name | None = Field(None, description="ISO 3166-2 subdivision for holidays, e.g. 'TX'.")
     rules: LabourRules = LabourRules()
     holidays: Literal["open", "closed"] = Field(
         "open",
@@ -323,7 +393,7 @@ class Contract(BaseModel):
 
     model_config = _FROZEN
 
-    name: str = "full-time"
+    name: Name = "full-time"
     min_weekly_hours: float = Field(0.0, ge=0, le=168, description="[h] per ISO week.")
     max_weekly_hours: float = Field(40.0, ge=0, le=168, description="[h] per ISO week.")
     max_shifts_per_week: int | None = Field(None, ge=0, le=7, description="Most shifts per ISO week.")
@@ -331,9 +401,9 @@ class Contract(BaseModel):
         None, ge=0, le=168, description="Hours per ISO week above which overtime premium is paid [h]."
     )
     # Over the whole horizon (local dates start_date .. start_date + days - 1):
-    min_horizon_hours: float | None = Field(None, ge=0, description="Fewest paid hours over the horizon [h].")
-    max_horizon_hours: float | None = Field(None, ge=0, description="Most paid hours over the horizon [h].")
-    max_shifts_by_template: dict[str, int] = Field(
+    min_horizon_hours: float | None = Field(None, ge=0, le=9_000, description="Fewest paid hours over the horizon [h].")
+    max_horizon_hours: float | None = Field(None, ge=0, le=9_000, description="Most paid hours over the horizon [h].")
+    max_shifts_by_template: dict[Name, Annotated[int, Field(ge=0, le=1_000)]] = Field(
         default_factory=dict, description="Most shifts of each named template over the horizon (0 forbids it)."
     )
     max_consecutive_days: int | None = Field(
@@ -352,6 +422,7 @@ class Contract(BaseModel):
     max_weekends: int | None = Field(
         None,
         ge=0,
+        le=60,
         description="Most weekends worked over the horizon: a weekend (the site's weekend days) counts as "
         "worked when a shift starts on any of its days.",
     )
@@ -388,8 +459,8 @@ class Preference(BaseModel):
     kind: Literal["on", "off"]
     date: dt.date | None = None
     weekday: int | None = Field(None, ge=0, le=6)
-    shift: str | None = None
-    weight: float = Field(1.0, ge=0)
+    shift: Name | None = None
+    weight: Weight = 1.0
 
     @model_validator(mode="after")
     def _one_day(self) -> Preference:
@@ -406,8 +477,8 @@ class Agent(BaseModel):
 
     model_config = _FROZEN
 
-    id: str = Field(min_length=1)
-    site: str = Field(description="Name of the agent's home site.")
+    id: Name
+    site: Name = Field(description="Name of the agent's home site.")
     languages: tuple[LanguageCode, ...] = Field(min_length=1, description="ISO 639-1 codes.")
     channels: tuple[Channel, ...] = Field(
         ("phone", "chat", "email", "social"),
@@ -416,7 +487,7 @@ class Agent(BaseModel):
     )
     role: Literal["agent", "lead"] = "agent"
     contract: Contract = Contract()
-    hourly_cost: float = Field(ge=0, description="Cost of one paid hour in the site's currency [currency/h].")
+    hourly_cost: float = Field(ge=0, le=MAX_HOURLY_COST, description="Cost of one paid hour in the site's currency [currency/h].")
     unavailable: tuple[dt.date, ...] = Field(
         (), description="Local dates (site time) on which the agent starts no shift: approved time off."
     )
@@ -445,7 +516,7 @@ class BreakRule(BaseModel):
 
     model_config = _FROZEN
 
-    kind: str = Field("break", min_length=1, description="e.g. 'meal', 'rest'.")
+    kind: Name = Field("break", description="e.g. 'meal', 'rest'.")
     minutes: int = Field(ge=5, le=120)
     earliest_after_hours: float = Field(ge=0, le=16)
     latest_after_hours: float = Field(ge=0, le=16)
@@ -482,7 +553,7 @@ class ShiftTemplate(BaseModel):
 
     model_config = _FROZEN
 
-    name: str = Field(min_length=1)
+    name: Name
     start: dt.time = Field(description="Local start time, e.g. 08:00 (the earliest, if flexible).")
     length_hours: float = Field(gt=0, le=16, description="Length on the local clock [h].")
     latest_start: dt.time | None = Field(None, description="Latest local start of a flexible template.")
@@ -491,7 +562,7 @@ class ShiftTemplate(BaseModel):
         (), description="Further lengths the optimizer may choose [h]."
     )
     breaks: tuple[BreakRule, ...] = ()
-    sites: tuple[str, ...] | None = Field(
+    sites: tuple[Name, ...] | None = Field(
         None, description="Sites that may use the template; None means every site."
     )
 
@@ -542,8 +613,10 @@ class LanguageFloor(BaseModel):
     model_config = _FROZEN
 
     language: LanguageCode
-    agents: int = Field(1, ge=1, description="Minimum agents on shift for this language [agents].")
-    site: str | None = Field(None, description="Site whose local clock defines the window.")
+    agents: int = Field(
+        1, ge=1, le=MAX_AGENTS_PER_INTERVAL, description="Minimum agents on shift for this language [agents]."
+    )
+    site: Name | None = Field(None, description="Site whose local clock defines the window.")
     start: dt.time | None = None
     end: dt.time | None = None
     weekdays: tuple[int, ...] = Field(ALL_WEEKDAYS, description="Local weekdays (Monday=0) the window opens on.")
@@ -578,7 +651,9 @@ class Requirement(BaseModel):
     model_config = _FROZEN
 
     language: LanguageCode
-    agents: tuple[int, ...] = Field(description="Required agents per interval [agents], from Problem.grid_start_utc.")
+    agents: tuple[Annotated[int, Field(le=MAX_AGENTS_PER_INTERVAL)], ...] = Field(
+        description="Required agents per interval [agents], from Problem.grid_start_utc."
+    )
 
     @model_validator(mode="after")
     def _non_negative(self) -> Requirement:
@@ -599,11 +674,11 @@ class ShiftDemand(BaseModel):
     model_config = _FROZEN
 
     date: dt.date
-    shift: str = Field(min_length=1, description="Template name.")
-    agents: int = Field(ge=0)
-    site: str | None = None
-    under_weight: float = Field(100.0, ge=0, description="[currency] per agent short.")
-    over_weight: float = Field(1.0, ge=0, description="[currency] per agent above.")
+    shift: Name = Field(description="Template name.")
+    agents: int = Field(ge=0, le=MAX_AGENTS_PER_INTERVAL)
+    site: Name | None = None
+    under_weight: Weight = Field(100.0, description="[currency] per agent short.")
+    over_weight: Weight = Field(1.0, description="[currency] per agent above.")
 
 
 class ObjectiveWeights(BaseModel):
@@ -611,15 +686,14 @@ class ObjectiveWeights(BaseModel):
 
     model_config = _FROZEN
 
-    under_staffing: float = Field(
-        60.0, ge=0, description="Penalty per agent-hour below the requirement [currency/agent-h]."
+    under_staffing: Weight = Field(
+        60.0, description="Penalty per agent-hour below the requirement [currency/agent-h]."
     )
-    over_staffing: float = Field(
-        0.5, ge=0, description="Penalty per agent-hour above the requirement [currency/agent-h]."
+    over_staffing: Weight = Field(
+        0.5, description="Penalty per agent-hour above the requirement [currency/agent-h]."
     )
-    fairness: float = Field(
+    fairness: Weight = Field(
         0.0,
-        ge=0,
         description="Penalty per unit of spread (most minus fewest) of nights, weekend shifts and holiday "
         "shifts among comparable agents of a site [currency/shift].",
     )
@@ -653,11 +727,13 @@ class Problem(BaseModel):
     interval_minutes: int = Field(30, ge=5, le=120, description="Width of a grid interval [min].")
     weights: ObjectiveWeights = ObjectiveWeights()
     reporting_currency: CurrencyCode = "USD"
-    exchange_rates: dict[CurrencyCode, float] = Field(
+    exchange_rates: dict[
+        CurrencyCode, Annotated[float, Field(ge=1 / MAX_EXCHANGE_RATE, le=MAX_EXCHANGE_RATE)]
+    ] = Field(
         default_factory=dict,
         description="Reporting-currency units per unit of each site currency, e.g. {'EUR': 1.08}.",
     )
-    name: str = "problem"
+    name: Name = "problem"
 
     # ---- cross-field validation (the boundary: nothing downstream re-checks this)
 
@@ -733,9 +809,41 @@ class Problem(BaseModel):
                 errors.append(f"sites: site {s.name!r} has no shift template it may use")
             if (24 * 60) % self.interval_minutes == 0:
                 errors += _offsets_on_grid(s, self.start_date, self.days, self.interval_minutes)
+        if not errors:
+            ceiling = self.objective_ceiling()
+            if ceiling > MAX_OBJECTIVE:
+                errors.append(
+                    f"a roster could cost up to {ceiling:.3g} {self.reporting_currency} (labour at every "
+                    f"shift, every soft goal missed), above the {MAX_OBJECTIVE:.0g} the solver can carry: "
+                    "check hourly_cost, exchange_rates and the weights for a misplaced unit"
+                )
         if errors:
             raise ValueError("; ".join(errors))
         return self
+
+    def objective_ceiling(self) -> float:
+        """An upper bound on any roster's objective [reporting currency]: every agent paid around
+        the clock at every premium, every requirement, demand, preference and floor missed, and
+        every agent over-staffing every language; coarse, but it bounds every sum the model forms."""
+        hours = 24.0 * (self.days + 2)  # candidate shifts reach one local day either side
+        interval_h = self.interval_minutes / 60
+        labour = 0.0
+        for site in self.sites:
+            pay = site.pay
+            factor = 1 + pay.night_premium + pay.weekend_premium + pay.holiday_premium + pay.overtime_premium
+            paid = sum(a.hourly_cost for a in self.agents if a.site == site.name)
+            labour += paid * self.rate(site.currency) * factor * hours
+        w = self.weights
+        n = len(self.agents)
+        staffing = sum(
+            w.under_staffing * sum(r.agents) * interval_h + w.over_staffing * n * self.num_intervals * interval_h
+            for r in self.requirements
+        )
+        demands = sum(d.under_weight * d.agents + d.over_weight * n for d in self.shift_demands)
+        wishes = sum(p.weight for a in self.agents for p in a.preferences) * (self.days + 2)
+        fairness = w.fairness * 3 * (self.days + 2) * len(self.sites)
+        floors = FLOOR_SHORTFALL_PRICE * sum(f.agents for f in self.floors) * self.num_intervals
+        return labour + staffing + demands + wishes + fairness + floors
 
     # ---- derived, read-only views
 
@@ -764,6 +872,22 @@ class Problem(BaseModel):
     def rate(self, currency: str) -> float:
         """Reporting-currency units per unit of ``currency``."""
         return 1.0 if currency == self.reporting_currency else self.exchange_rates[currency]
+
+    def size(self) -> dict[str, int]:
+        """What the solver's model grows with, counted without building it.
+
+        ``candidate_shifts``: agent x local date x (start, length) of every template the
+        agent's site may use, over the horizon and a day either side (an upper bound on
+        the model's shift variables); ``coverage_cells``: grid intervals x languages.
+        """
+        per_site = {
+            s.name: sum(len(t.starts()) * len(t.lengths) for t in self.shift_templates if t.sites is None or s.name in t.sites)
+            for s in self.sites
+        }
+        return {
+            "candidate_shifts": sum(per_site[a.site] for a in self.agents) * (self.days + 2),
+            "coverage_cells": self.num_intervals * len(self.languages()),
+        }
 
     def languages(self) -> list[str]:
         """Languages with a floor or a requirement, sorted."""

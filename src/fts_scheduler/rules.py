@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from .models import Agent, LabourRules, Problem, Site
+from .models import FLOOR_SHORTFALL_PRICE, Agent, LabourRules, Problem, Site
 from .timegrid import CandidateShift
 
 __all__ = [
@@ -31,7 +31,7 @@ COST_SCALE = 10_000
 """Objective units per currency unit: CP-SAT needs integers, so costs are in 1/100 cents
 (fine enough that per-minute overtime rates round to within 0.05 %)."""
 
-FLOOR_SHORTFALL_WEIGHT = 100_000 * COST_SCALE
+FLOOR_SHORTFALL_WEIGHT = round(FLOOR_SHORTFALL_PRICE * COST_SCALE)
 """Objective weight of one agent-interval missing from a floor, when floors are soft
 (best effort only): above any cost an interval of staffing can save."""
 
