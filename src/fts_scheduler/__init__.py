@@ -10,7 +10,7 @@ Data flows one way: models -> requirements -> optimizer -> roster -> reports.
 """
 
 from . import datasets
-from .errors import InfeasibleError, NoRosterError
+from .errors import InfeasibleError, NoRosterError, ProblemTooLargeError
 from .models import (
     Agent,
     AvailabilityWindow,
@@ -47,6 +47,7 @@ __all__ = [
     "LanguageFloor",
     "NightRules",
     "NoRosterError",
+    "ProblemTooLargeError",
     "ObjectiveWeights",
     "OpeningHours",
     "PayRules",

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
     from .roster import Roster
 
-__all__ = ["InfeasibleError", "NoRosterError"]
+__all__ = ["InfeasibleError", "NoRosterError", "ProblemTooLargeError"]
 
 
 class InfeasibleError(Exception):
@@ -51,3 +51,18 @@ class InfeasibleError(Exception):
 class NoRosterError(RuntimeError):
     """The time limit ran out before CP-SAT found any roster (neither found nor disproved), and no
     complete starting roster was at hand to return instead."""
+
+
+class ProblemTooLargeError(ValueError):
+    """The model would exceed the size ``solve`` builds (checked before the build, in milliseconds).
+
+    Attributes
+    ----------
+    size, limit
+        ``{"candidate_shifts": n, "coverage_cells": n}`` of the problem, and the limits.
+    """
+
+    def __init__(self, message: str, *, size: dict[str, int], limit: dict[str, int]) -> None:
+        super().__init__(message)
+        self.size = size
+        self.limit = limit

@@ -511,6 +511,7 @@ def replan_agents(
     seed: int = 0,
     deterministic_time: float | None = None,
     first_only: bool = False,
+    stretch: bool = True,
 ) -> StartingRoster:
     """Re-plan ``agents`` one at a time, each the best roster of its own against everyone else's shifts.
 
@@ -529,7 +530,8 @@ def replan_agents(
     agents get the same rosters on any machine. ``first_only``: each agent's first roster
     that keeps its rules (the day-by-day search), not the best: a whole roster in
     seconds, which :func:`improve_replies` then improves; ``time_limit_s`` then gives each
-    agent :data:`FIRST_LINE_S` at least (two at a time), even past it.
+    agent :data:`FIRST_LINE_S` at least (two at a time), even past it, unless not ``stretch``
+    (a caller's deadline: the agents without a first roster in time stay short).
     """
     # only the coverage matters here: each agent's own rules are in its one-agent model
     v = _Valuation(m, track_rules=False)
@@ -545,7 +547,7 @@ def replan_agents(
                       "first_only": first_only}
             missed = _reply_round(m, v, pool, sorted(agents), shifts, last, seed, lambda _groups_left: limits)
         else:
-            if first_only:
+            if first_only and stretch:
                 # each first roster is worth more than the budget: an agent without one stays short, and
                 # the roster is then found only by freeing it in a completion (Curtois 24, 148 nurses at
                 # ~1 s each two at a time: 25 left short in 60 s and no roster at all)

@@ -50,6 +50,8 @@ __all__ = [
     "release_memory",
     "extract_roster",
     "fixed_outcome",
+    "trivial_bound",
+    "SearchInterrupted",
     "hinted_values",
     "SolveOutcome",
     "Progress",
@@ -393,11 +395,19 @@ def solve_copy(
     if lp_led:
         _lead_by_lp(solver)
     (status,), interrupted = run_interruptibly([lambda: solver.Solve(copy)], solver.StopSearch)
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     if interrupted:
-        raise KeyboardInterrupt("stopped by Ctrl-C")
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return solver
+        raise SearchInterrupted(solver if found else None)
+    return solver if found else None
+
+
+class SearchInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a search of :func:`solve_copy`; ``solver`` holds the best roster it had
+    found by then (None if none), so the caller can keep it before the interrupt goes on."""
+
+    def __init__(self, solver: cp_model.CpSolver | None) -> None:
+        super().__init__("stopped by Ctrl-C")
+        self.solver = solver
 
 
 def hint_solution(m: RosterModel, solver: cp_model.CpSolver) -> None:
@@ -423,7 +433,13 @@ def polish_hint(m: RosterModel, *, time_limit_s: float, seed: int, workers: int)
     for work in m.work:
         for v in work.values():
             set_boolean_bounds(fixed, v.Index(), hint[v.Index()], hint[v.Index()])
-    solver = solve_copy(polished, time_limit_s=time_limit_s, seed=seed, workers=workers)
+    try:
+        solver = solve_copy(polished, time_limit_s=time_limit_s, seed=seed, workers=workers)
+    except SearchInterrupted as stop:
+        # a Ctrl-C here returns the hint: the polish's best so far, not the unpolished roster
+        if stop.solver is not None:
+            hint_solution(m, stop.solver)
+        raise
     if solver is None:
         return None
     hint_solution(m, solver)
@@ -441,6 +457,7 @@ def hint_start(
     replan_s: float | None = None,
     deterministic_time: float | None = None,
     early: EarlyStart | None = None,
+    deadline: float | None = None,
 ) -> dict:
     """Hint CP-SAT with a starting roster: completed whole when possible, else as a partial guess.
 
@@ -459,19 +476,27 @@ def hint_start(
     :data:`HINT_MAX_SHORT_SHARE` of the agents short is not hinted at all unless ``force``.
     ``deterministic_time`` limits the re-plan in CP-SAT work units (reproducible runs).
     ``early``: the first rosters were planned while the rules were posted (:class:`EarlyStart`,
-    from ``start``); the budget and the times count from its start.
+    from ``start``); the budget and the times count from its start. ``deadline``
+    (``time.perf_counter()``): every step ends by then, the first rosters too (no
+    :data:`~fts_scheduler.heuristic.FIRST_LINE_S` per agent past the budget); a step with no
+    time left is skipped.
     Returns ``{"hint_complete": 0 or 1, "hint_replanned_agents": n, "hint_freed_agents": n,
     "hinted": 0 or 1, "hint_first_s": s}``: seconds from the call to the first complete hint
     (None without one).
     """
     t0 = time.perf_counter() if early is None else early.started
-    limits = {"time_limit_s": time_limit_s, "seed": seed, "workers": workers}
     replanned = freed = 0
+
+    def completed(roster: StartingRoster, **free) -> bool:
+        """Complete ``roster`` within ``time_limit_s`` and what is left before the deadline."""
+        limit = time_limit_s if deadline is None else min(time_limit_s, deadline - time.perf_counter())
+        return limit > 0 and complete_hint(m, roster, time_limit_s=limit, seed=seed, workers=workers, **free)
+
     first_s = None
     short = agents_below_minimums(m, start)
     # with an agent below a contract minimum the shifts as they are cannot be completed: not worth
     # a try, which presolves the whole model (Curtois 24, 1.66M variables: 15 s to learn it)
-    complete = not short and complete_hint(m, start, **limits)
+    complete = not short and completed(start)
     if not complete:
         if not force and m.runs_automaton and len(short) > HINT_MAX_SHORT_SHARE * len(m.agents):
             release_memory()
@@ -480,15 +505,18 @@ def hint_start(
         if short:
             replanned = len(short)
             budget = time_limit_s if replan_s is None else replan_s
+            if deadline is not None:
+                budget = min(budget, deadline - t0)
             half = None if deterministic_time is None else deterministic_time / 2
             # a first roster for each short agent, completed at once (a whole roster at hand in
             # seconds), then the rest of the budget on best replies against that whole roster
             if early is not None and early.first is not None:
                 first = early.first
             else:
-                first = _first_rosters(m, start, short, budget=budget, seed=seed, deterministic_time=deterministic_time)
+                first = _first_rosters(m, start, short, budget=max(budget, 0.0), seed=seed,
+                                       deterministic_time=deterministic_time, stretch=deadline is None)
             start, chosen, short = first, short, agents_below_minimums(m, first)
-            complete = not short and complete_hint(m, start, **limits)
+            complete = not short and completed(start)
             if complete:
                 first_s = time.perf_counter() - t0
             left = budget - (time.perf_counter() - t0)
@@ -498,14 +526,12 @@ def hint_start(
                 better = improve_replies(m, first, chosen, seed=seed, deterministic_time=half,
                                          time_limit_s=max(left, 0.0) if deterministic_time is None else budget)
                 # the completion of the better shifts replaces the first one's hint only if it succeeds
-                if better.shifts != first.shifts and not agents_below_minimums(m, better) and complete_hint(
-                    m, better, **limits
-                ):
+                if better.shifts != first.shifts and not agents_below_minimums(m, better) and completed(better):
                     start, short, complete = better, set(), True
                     first_s = first_s if first_s is not None else time.perf_counter() - t0
         if not complete and short:
             freed = len(short)
-            complete = complete_hint(m, start, free_agents=short, **limits)
+            complete = completed(start, free_agents=short)
     if not complete:
         add_hint(m, start)
     release_memory()  # the completions' model copies are gone: hand their heap back before the search
@@ -527,10 +553,12 @@ class EarlyStart:
     error while the rules are posted). Linux only (:func:`~fts_scheduler.lanes.can_fork`).
     """
 
-    def __init__(self, m: RosterModel, *, seed: int, replan_s: float, deterministic_time: float | None) -> None:
+    def __init__(self, m: RosterModel, *, seed: int, replan_s: float, deterministic_time: float | None,
+                 stretch: bool = True) -> None:
         self.first: StartingRoster | None = None
         self.started_greedy = self.started = time.perf_counter()
-        plan = functools.partial(_plan_early, m, seed=seed, replan_s=replan_s, deterministic_time=deterministic_time)
+        plan = functools.partial(_plan_early, m, seed=seed, replan_s=replan_s, deterministic_time=deterministic_time,
+                                 stretch=stretch)
         self._lane = ForkLanes(plan, 1, daemon=False).__enter__()  # its re-plan forks lanes
         self._pending = self._lane.submit()
 
@@ -548,7 +576,8 @@ class EarlyStart:
         self._lane.__exit__(KeyboardInterrupt, None, None)
 
 
-def _plan_early(m: RosterModel, *, seed: int, replan_s: float, deterministic_time: float | None) -> tuple:
+def _plan_early(m: RosterModel, *, seed: int, replan_s: float, deterministic_time: float | None,
+                stretch: bool) -> tuple:
     """:class:`EarlyStart`'s work, in its process: the greedy roster, the first rosters, and when the
     re-plan began (``time.perf_counter``, the same clock in every process)."""
     start = greedy_roster(m)
@@ -556,16 +585,19 @@ def _plan_early(m: RosterModel, *, seed: int, replan_s: float, deterministic_tim
     short = agents_below_minimums(m, start)
     first = None
     if short:
-        first = _first_rosters(m, start, short, budget=replan_s, seed=seed, deterministic_time=deterministic_time)
+        first = _first_rosters(m, start, short, budget=replan_s, seed=seed, deterministic_time=deterministic_time,
+                               stretch=stretch)
     return start, first, started
 
 
 def _first_rosters(m: RosterModel, start: StartingRoster, short: set[int], *, budget: float, seed: int,
-                   deterministic_time: float | None) -> StartingRoster:
+                   deterministic_time: float | None, stretch: bool) -> StartingRoster:
     """A first roster of each ``short`` agent (:func:`hint_start`'s first step, and :class:`EarlyStart`'s):
-    half the re-plan's work units, if any, the other half for the best replies."""
+    half the re-plan's work units, if any, the other half for the best replies. ``stretch``: as
+    :func:`~fts_scheduler.heuristic.replan_agents`'s."""
     half = None if deterministic_time is None else deterministic_time / 2
-    return replan_agents(m, start, short, time_limit_s=budget, seed=seed, deterministic_time=half, first_only=True)
+    return replan_agents(m, start, short, time_limit_s=budget, seed=seed, deterministic_time=half, first_only=True,
+                         stretch=stretch)
 
 
 EARLY_START_MIN_SHIFTS = 20_000
@@ -768,6 +800,19 @@ def hinted_values(m: RosterModel) -> list[int] | None:
     return [hint[i] for i in range(len(proto.variables))]
 
 
+def trivial_bound(m: RosterModel) -> float:
+    """A lower bound on the objective [model units] from the variables' domains alone: each
+    term at its least. What a roster that no search has bounded may honestly report."""
+    proto = m.model.Proto()
+    objective = proto.objective
+    total = float(objective.offset)
+    for var, coef in zip(objective.vars, objective.coeffs, strict=True):
+        domain = proto.variables[var if var >= 0 else -var - 1].domain
+        lo, hi = (domain[0], domain[-1]) if var >= 0 else (1 - domain[-1], 1 - domain[0])  # negated literal
+        total += min(coef * lo, coef * hi)
+    return total * (objective.scaling_factor or 1.0)
+
+
 def fixed_outcome(m: RosterModel, values: list[int], *, status: str, bound: float | None,
                   runtime_s: float) -> SolveOutcome:
     """A roster given as one value per model variable, as a :class:`SolveOutcome` to extract.
@@ -775,8 +820,11 @@ def fixed_outcome(m: RosterModel, values: list[int], *, status: str, bound: floa
     The model is re-solved with every variable fixed to its value: the solver then
     reads the roster like any other, and re-solving (rather than trusting the values)
     checks that they keep every constraint of the model. ``bound`` [model units]: the
-    bound to report (None: the re-solve's, which is the roster's own objective).
+    bound to report (None: :func:`trivial_bound`; the re-solve's own bound would be the
+    roster's objective, a gap of 0 that nothing proved).
     """
+    if bound is None:
+        bound = trivial_bound(m)
     fixed = m.model.clone()
     fixed.clear_hints()
     proto = fixed.Proto()

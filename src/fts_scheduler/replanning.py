@@ -37,7 +37,7 @@ from .cpsat import set_boolean_bounds
 from .errors import InfeasibleError, NoRosterError
 from .explain import describe_language, format_ranges, shortfall_frame, speaker_sites
 from .heuristic import StartingRoster
-from .models import Problem
+from .models import MAX_WEIGHT, Problem
 from .optimizer import (
     SolveOutcome,
     add_hint,
@@ -51,7 +51,7 @@ from .optimizer import (
 )
 from .roster import ASSIGNMENT_COLUMNS, CHANGE_COLUMNS, Roster
 from .rules import COST_SCALE, FLOOR_SHORTFALL_WEIGHT, Penalty, RosterModel, minimum_weekly_minutes, objective
-from .solver import DEFAULT_WORKERS
+from .solver import DEFAULT_WORKERS, check_size
 from .timegrid import CandidateShift, candidate_shifts
 
 __all__ = ["replan", "ReplanWarning", "DEFAULT_STABILITY_WEIGHT"]
@@ -176,6 +176,8 @@ def replan(
     InfeasibleError
         The floors cannot all be met from ``now`` on; ``best_effort`` keeps the frozen
         past and every other rule and misses the floors least.
+    ProblemTooLargeError
+        The model would be larger than :data:`~fts_scheduler.solver.MAX_SIZE`.
     NoRosterError
         The time limit ran out before any roster was found, or before the floors were
         either met or proved impossible to meet.
@@ -191,8 +193,9 @@ def replan(
         candidate; a weekly contract minimum out of reach.
     """
     now_utc = _as_utc(now)
-    if stability_weight < 0:
-        raise ValueError(f"stability_weight must be >= 0, got {stability_weight}")
+    if not 0 <= stability_weight <= MAX_WEIGHT:
+        raise ValueError(f"stability_weight must be between 0 and {MAX_WEIGHT:g}, got {stability_weight}")
+    check_size(problem)
     workers = DEFAULT_WORKERS if workers is None else workers
     candidates = {s.name: candidate_shifts(problem, s) for s in problem.sites}
     pub = _map_published(problem, published, candidates, now_utc)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import threading
 import time
+from typing import Literal
 from collections import defaultdict
 
 from .cpsat import new_solver, run_interruptibly
-from .errors import InfeasibleError, NoRosterError
+from .errors import InfeasibleError, NoRosterError, ProblemTooLargeError
 from .explain import (
     Finding,
     best_effort,
@@ -41,12 +43,13 @@ from .optimizer import (
     polish_hint,
     post_rules,
     run,
+    trivial_bound,
     utc_day,
 )
 from .roster import Roster
 from .rules import COST_SCALE
 
-__all__ = ["solve", "DEFAULT_WORKERS", "default_workers"]
+__all__ = ["solve", "check_size", "DEFAULT_WORKERS", "default_workers", "MAX_SIZE"]
 
 DEFAULT_WORKERS = 8
 """CP-SAT's full portfolio (LNS, feasibility jump, LP bounds) even on fewer cores:
@@ -60,6 +63,25 @@ with ``first_only``; longer where each of these agents needs about a second, Cur
 replies against the whole roster (``heuristic.improve_replies``) until no agent gains or the
 time is up. Without it, no roster at all: Curtois 23 (100 nurses over 364 days) needs ~30 s
 at 2 cores for its first rosters, and with 0.5 left five nurses short and, in one run of two, no roster."""
+
+
+MAX_SIZE = {"candidate_shifts": 2_500_000, "coverage_cells": 2_000_000}
+"""The largest model ``solve`` builds (:meth:`Problem.size`). Curtois 24 (150 nurses, 364 days,
+1.76M candidate shifts) takes minutes to build on two cores and a few GB; ten times that would
+still be building long after any time limit, and the memory would run out first."""
+
+
+def check_size(problem: Problem) -> None:
+    """Raise :class:`ProblemTooLargeError` if ``problem`` is above :data:`MAX_SIZE` (before any build)."""
+    size = problem.size()
+    over = [f"{name.replace('_', ' ')} {size[name]:,} (limit {limit:,})"
+            for name, limit in MAX_SIZE.items() if size[name] > limit]
+    if over:
+        raise ProblemTooLargeError(
+            "the problem is too large to solve in one model: " + ", ".join(over)
+            + "; split it by site or into shorter horizons (solve_many runs the parts side by side)",
+            size=size, limit=dict(MAX_SIZE),
+        )
 
 
 def default_workers(variables: int) -> int:
@@ -132,6 +154,38 @@ two idle; two independent chains also halve the odds that both stay in a basin."
 LNS_MAX_VARIABLES = 150_000
 
 
+START_SHARE = 0.5
+"""With the limit on the whole call, the starting roster's re-plan gets at most this share of the
+time left after the build, so that its completion, the polish and the search have the rest."""
+
+MIN_SEARCH_S = 0.1
+"""Below this many seconds left, a search is not started: the completed starting roster is
+returned as it is (or :class:`NoRosterError` raised without one)."""
+
+
+def extract_reserve_s(variables: int) -> float:
+    """Seconds kept back at the end of the limit to check the roster against the model and read it
+    into frames (``extract_roster``): a quarter of a second for the demo (~38k variables), some
+    seconds on millions of variables."""
+    return 0.2 + 2e-6 * variables
+
+
+@dataclasses.dataclass(frozen=True)
+class _Budget:
+    """The time ``solve`` hands out: each stage's share of the limit, and with the limit on the whole
+    call (``deadline`` finite) no more than what is left before it."""
+
+    limit: float
+    deadline: float  # time.perf_counter(); infinite when the limit is on the search alone
+
+    def left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def part(self, of_limit: float, of_left: float) -> float:
+        """``of_limit`` of the limit, but at most ``of_left`` of the time left before the deadline."""
+        return min(of_limit * self.limit, of_left * self.left()) if math.isfinite(self.deadline) else of_limit * self.limit
+
+
 def solve(
     problem: Problem,
     *,
@@ -141,6 +195,7 @@ def solve(
     callback: Callback | None = None,
     deterministic_time: float | None = None,
     lns_share: float = DEFAULT_LNS_SHARE,
+    time_limit_scope: Literal["call", "search"] = "call",
 ) -> Roster:
     """Solve ``problem`` with CP-SAT and return the cheapest roster found in the time limit.
 
@@ -150,16 +205,23 @@ def solve(
     Parameters
     ----------
     time_limit_s
-        Wall-clock limit of the CP-SAT search [s]. Not included: the model build and
-        the starting roster CP-SAT is hinted with (a greedy roster in seconds; where it
-        leaves agents below a contract minimum, their re-plan, up to
-        :data:`REPLAN_SHARE` of this limit, or longer where the first roster of each
-        such agent needs it, and its completions, each up to half of it and 30 s;
-        after an unhinted probe that found nothing, the completion counts in it).
+        Wall-clock limit of the whole call [s]: the model build, the starting roster,
+        the search and reading the roster back. The call returns within about a second
+        of it (within a tenth of it on limits above ten seconds), unless building the
+        model alone takes longer (:meth:`Problem.size`; the build cannot be cut short),
+        in which case it returns right after the build. The starting roster's re-plan
+        gets at most :data:`START_SHARE` of the time left after the build; with no
+        complete roster when the time is up, :class:`NoRosterError`.
         ``roster.stats["start_roster_s"]``: seconds from the call to the first
         completed starting roster, a roster that keeps every rule.
-        Included: the polish of the completed hint's breaks and language split
-        (:data:`POLISH_SHARE` of it at most), which the search then starts from.
+    time_limit_scope
+        ``"call"`` (the default): ``time_limit_s`` bounds the whole call, as above.
+        ``"search"``: it bounds the CP-SAT search alone, as benchmarks against published
+        search times count it: the model build and the starting roster come on top
+        (its re-plan up to :data:`REPLAN_SHARE` of the limit, longer where the first
+        roster of each agent left short needs it; its completions up to half of the
+        limit and 30 s each), the polish of the completed hint's breaks and language
+        split (:data:`POLISH_SHARE` of the limit at most) counts in it.
     seed
         CP-SAT random seed; with ``workers=1`` the search is deterministic.
     workers
@@ -201,14 +263,23 @@ def solve(
     InfeasibleError
         No roster can meet the floors: the message names the language(s), the UTC
         hours with the sites' local hours, and why.
+    ProblemTooLargeError
+        The model would be larger than :data:`MAX_SIZE` (checked before anything is built).
     NoRosterError
         The time limit ran out before any roster was found. Where the search finds none
         but the starting roster was completed into a feasible hint (on models of millions
         of variables CP-SAT's presolve alone can take the whole limit), that roster is
         returned instead, ``"FEASIBLE"`` with ``stats["from_hint"] = 1`` and the search's bound.
     """
+    t_call = time.perf_counter()
     if not 0 <= lns_share <= 1:
         raise ValueError(f"lns_share must be between 0 and 1, got {lns_share}")
+    if time_limit_scope not in ("call", "search"):
+        raise ValueError(f"time_limit_scope must be 'call' or 'search', got {time_limit_scope!r}")
+    if not (math.isfinite(time_limit_s) and time_limit_s > 0):
+        raise ValueError(f"time_limit_s must be a positive number of seconds, got {time_limit_s}")
+    check_size(problem)
+    budget = _Budget(time_limit_s, t_call + time_limit_s if time_limit_scope == "call" else math.inf)
     contracts = contract_findings(problem)
     if contracts:
         raise InfeasibleError(
@@ -216,22 +287,28 @@ def solve(
         )
     findings = capacity_findings(problem)
     if findings:
-        raise _explain(problem, findings, [], time_limit_s=time_limit_s, seed=seed, workers=workers)
+        raise _explain(problem, findings, [], time_limit_s=budget.part(1.0, 1.0), seed=seed, workers=workers)
 
-    t_call = t0 = time.perf_counter()
+    t_build = t0 = time.perf_counter()
     m = model_variables(problem)
     # the re-plan's limits, the same for the early start's first rosters and for hint_start's
     replan = {
-        "replan_s": REPLAN_SHARE * time_limit_s,
+        "replan_s": budget.part(REPLAN_SHARE, START_SHARE),
         "deterministic_time": None if deterministic_time is None else REPLAN_SHARE * deterministic_time,
     }
+    deadline = budget.deadline if math.isfinite(budget.deadline) else None
     early = None
     if can_fork() and sum(len(work) for work in m.work) >= EARLY_START_MIN_SHIFTS:
         # the starting roster needs only the variables: planned in a forked process while the rules are posted
-        early = EarlyStart(m, seed=seed, **replan)
+        early = EarlyStart(m, seed=seed, stretch=deadline is None, **replan)
     try:
         penalties = post_rules(m, floors="hard")
         build_s = time.perf_counter() - t0
+        if budget.left() <= 0:  # the build alone took the time: no roster can be had in it
+            raise NoRosterError(
+                f"no roster within time_limit_s={time_limit_s} s: building the model "
+                f"({model_stats(m, build_s)['variables']:,} variables) alone took {build_s:.1f} s; raise the limit"
+            )
         t0 = time.perf_counter() if early is None else early.started_greedy
         start = greedy_roster(m) if early is None else early.result()
     except BaseException:  # Ctrl-C or an error: the early start is not wanted (a no-op once it answered)
@@ -239,6 +316,7 @@ def solve(
             early.cancel()
         raise
     stats = model_stats(m, build_s)
+    stats["checks_s"] = round(t_build - t_call, 3)  # the size, contract and capacity checks before the build
     # the LP-led portfolio only where the library chooses the workers: a caller's count (workers=1 for
     # reproducible runs) keeps CP-SAT's default portfolio for that count
     lp_led = workers is None and m.runs_automaton
@@ -250,6 +328,7 @@ def solve(
         "time_limit_s": min(COMPLETION_MAX_S, COMPLETION_SHARE * time_limit_s),
         "seed": seed,
         "workers": workers,
+        "deadline": None if deadline is None else deadline - extract_reserve_s(stats["variables"]),
         **replan,
     }
     t_hint = time.perf_counter() if early is None else early.started
@@ -258,7 +337,8 @@ def solve(
     try:
         columns = None
         if lp_led and deterministic_time is None and colgen.applies(m):
-            columns = colgen.column_start(m, time_limit_s=COLUMN_SHARE * time_limit_s, seed=seed, workers=workers)
+            columns = colgen.column_start(m, time_limit_s=budget.part(COLUMN_SHARE, COLUMN_SHARE), seed=seed,
+                                          workers=workers)
             if columns is not None:
                 start = columns.start
                 stats.update(_column_stats(columns))
@@ -281,12 +361,11 @@ def solve(
         t_search = time.perf_counter()
         if (stats["hint_complete"] and deterministic_time is None and stats["variables"] <= LNS_MAX_VARIABLES
                 and (m.split or m.break_counts or m.under)):
-            polished = polish_hint(m, time_limit_s=POLISH_SHARE * time_limit_s, seed=seed, workers=workers)
+            polished = polish_hint(m, time_limit_s=budget.part(POLISH_SHARE, POLISH_SHARE), seed=seed,
+                                   workers=workers)
             stats["polish_s"] = round(time.perf_counter() - t_search, 3)
             if polished is not None:
                 stats["polish_objective"] = polished / COST_SCALE
-        # the polish and the columns count in the limit
-        polish_s = time.perf_counter() - t_search + stats.get("columns_s", 0.0)
         user_stop = []
 
         def relay(progress: Progress) -> bool | None:
@@ -295,50 +374,71 @@ def solve(
                 return True
             return None
 
-        hand_over_s = max(0.0, (1 - lns_share) * time_limit_s - polish_s) if use_lns else None
-        outcome = run(
-            m,
-            time_limit_s=max(1.0, time_limit_s - polish_s),
-            seed=seed,
-            workers=workers,
-            lp_led=lp_led,
-            callback=relay,
-            started=t_search,
-            deterministic_time=deterministic_time,
-            hand_over_s=hand_over_s,
-            # an unhinted search gets a moment to find its own roster before the greedy's is hinted after all
-            give_up_s=None if stats["hinted"] or deterministic_time is not None else UNHINTED_PROBE * time_limit_s,
-        )
-        if outcome.gave_up:
+        reserve = extract_reserve_s(stats["variables"])
+
+        def search_left() -> float:
+            """The search's time: what is left before the deadline, less the time to read the roster
+            back; with the limit on the search alone, the limit less what the polish and columns took."""
+            if deadline is not None:
+                return budget.left() - reserve
+            return max(1.0, time_limit_s - (time.perf_counter() - t_search) - stats.get("columns_s", 0.0))
+
+        search_s = search_left()
+        hand_over_s = max(0.0, search_s - lns_share * time_limit_s) if use_lns else None
+        outcome = None
+        if search_s >= MIN_SEARCH_S:
+            outcome = run(
+                m,
+                time_limit_s=search_s,
+                seed=seed,
+                workers=workers,
+                lp_led=lp_led,
+                callback=relay,
+                started=t_search,
+                deterministic_time=deterministic_time,
+                hand_over_s=hand_over_s,
+                # an unhinted search gets a moment to find its own roster before the greedy's is hinted after all
+                give_up_s=None if stats["hinted"] or deterministic_time is not None else UNHINTED_PROBE * time_limit_s,
+            )
+        if outcome is not None and outcome.gave_up:
             stats.update(hint_start(m, start, force=True, **hint_limits))
-            left = time_limit_s - (time.perf_counter() - t_search)
-            outcome = run(m, time_limit_s=max(left, 1.0), seed=seed, workers=workers, lp_led=lp_led,
-                          callback=relay, started=t_search,
-                          hand_over_s=None if hand_over_s is None else max(0.0, hand_over_s - (time_limit_s - left)))
+            left = search_left()
+            if left >= MIN_SEARCH_S:
+                outcome = run(m, time_limit_s=left, seed=seed, workers=workers, lp_led=lp_led,
+                              callback=relay, started=t_search,
+                              hand_over_s=None if hand_over_s is None else max(0.0, hand_over_s - (search_s - left)))
     except KeyboardInterrupt:
         return _stopped_before_the_search(m, penalties, stats, t_hint)
-    left = time_limit_s - (time.perf_counter() - t_search)
-    if use_lns and outcome.status == "FEASIBLE" and not outcome.interrupted and not user_stop and left > 0.5:
-        outcome, stats["lns"] = _improve(m, penalties, outcome, left, seed, t_search, relay)
-    stats["interrupted"] = int(outcome.interrupted)
-    if outcome.status == "UNKNOWN":
+    searched = outcome is not None and not outcome.gave_up
+    if searched and use_lns and outcome.status == "FEASIBLE" and not outcome.interrupted and not user_stop:
+        left = budget.left() - reserve if deadline is not None else time_limit_s - (time.perf_counter() - t_search)
+        if left > 0.5:
+            outcome, stats["lns"] = _improve(m, penalties, outcome, left, seed, t_search, relay)
+    stats["interrupted"] = int(searched and outcome.interrupted)
+    if not searched or outcome.status == "UNKNOWN":
         # the search found nothing in its time or before a Ctrl-C (on millions of variables its presolve
-        # alone can take it all: Curtois 24), but a completed hint is a roster that keeps every rule
-        from_hint = _completed_hint(m, bound=outcome.solver.BestObjectiveBound(), started=t_search)
+        # alone can take it all: Curtois 24), or no time was left for one, but a completed hint is a
+        # roster that keeps every rule
+        from_hint = _completed_hint(m, bound=outcome.solver.BestObjectiveBound() if searched else None,
+                                    started=t_search)
         if from_hint is not None:
             outcome = from_hint
             stats["from_hint"] = 1
-    if outcome.status in ("OPTIMAL", "FEASIBLE"):
+    if outcome is not None and outcome.status in ("OPTIMAL", "FEASIBLE"):
         return extract_roster(m, penalties, outcome, stats)
-    if outcome.interrupted:
+    if searched and outcome.interrupted:
         raise KeyboardInterrupt("solve interrupted before any roster was found")
-    if outcome.status == "INFEASIBLE":
-        core = floor_core(problem, time_limit_s=min(time_limit_s, 30), seed=seed, workers=workers) or []
-        raise _explain(problem, [], core, time_limit_s=time_limit_s, seed=seed, workers=workers)
-    if outcome.status == "UNKNOWN":
+    if searched and outcome.status == "INFEASIBLE":
+        # the explanation's two searches share what is left (a quarter of a second each at least)
+        explain_s = min(30.0, time_limit_s) if deadline is None else max(0.25, budget.left() / 2)
+        core = floor_core(problem, time_limit_s=explain_s, seed=seed, workers=workers) or []
+        explain_s = min(30.0, time_limit_s) if deadline is None else max(0.25, budget.left())
+        raise _explain(problem, [], core, time_limit_s=explain_s, seed=seed, workers=workers)
+    if outcome is None or outcome.status == "UNKNOWN":
         raise NoRosterError(
             f"no roster found within time_limit_s={time_limit_s} s "
-            f"({stats['variables']} variables); raise the limit or simplify the problem"
+            f"({stats['variables']:,} variables, built in {stats['build_s']:.1f} s, a starting roster "
+            f"{'completed' if stats['hint_complete'] else 'not completed'}); raise the limit or simplify the problem"
         )
     raise RuntimeError(f"CP-SAT returned {outcome.status}: the model is malformed (a bug, please report)")
 
@@ -364,10 +464,16 @@ def _stopped_before_the_search(m, penalties, stats: dict, started: float) -> Ros
 
 
 def _completed_hint(m, *, bound: float | None, started: float) -> SolveOutcome | None:
-    """The model's hint as a roster to return, if it is a completed one (``m.hint_is_roster``), else None."""
+    """The model's hint as a roster to return, if it is a completed one (``m.hint_is_roster``), else None.
+
+    ``bound``: the search's, if one ran [model units]; the domains' own bound when it is weaker,
+    missing or not finite (a search stopped before its first step reports none worth the name).
+    """
     values = hinted_values(m) if m.hint_is_roster else None
     if values is None:
         return None
+    floor = trivial_bound(m)
+    bound = floor if bound is None or not math.isfinite(bound) else max(bound, floor)
     return fixed_outcome(m, values, status="FEASIBLE", bound=bound, runtime_s=time.perf_counter() - started)
 
 
