@@ -27,6 +27,8 @@ MODULES = (
     ("fts_scheduler.plots", "Charts (matplotlib), each taking ax=None and returning the axes."),
     ("fts_scheduler.exports", "CSV, Excel, iCalendar, JSON and PNG."),
     ("fts_scheduler.io", "Reading problems and rosters."),
+    ("fts_scheduler.cells", "CSV and spreadsheet cells that open as text, never as formulas."),
+    ("fts_scheduler.outputs", "Output folders written whole: staged beside the target, then moved in place."),
     ("fts_scheduler.datasets", "Named, seeded scenarios."),
 )
 
