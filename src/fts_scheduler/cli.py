@@ -26,7 +26,7 @@ from . import datasets
 from .cells import write_csv
 from .errors import InfeasibleError, NoRosterError, ProblemTooLargeError
 from .io import InputError, Inputs, read_assignments, read_forecast, read_goals, read_inputs, read_roster, write_roster
-from .outputs import REPORT_OUTPUTS, ROSTER_OUTPUTS, OutputError, check_output_dir, staged_output
+from .outputs import REPORT_OUTPUTS, ROSTER_OUTPUTS, check_output_dir, staged_output
 from .solver import solve
 from .validation import validate
 
