@@ -161,8 +161,8 @@ MAX_EXCHANGE_RATE = 1e9
 
 MAX_OBJECTIVE = 1e12
 """Most a roster of the problem could cost [reporting currency], every soft goal missed at its
-worst (:meth:`Problem.objective_ceiling`): ten thousand times below the 64-bit limit of the solver's
-integer objective, so that no sum the model forms can overflow."""
+worst (:meth:`Problem.objective_ceiling`): 1e16 in the solver's units of 1/10,000, some 900 times
+below the 64-bit limit of its integer objective, so that no sum the model forms can overflow."""
 
 FLOOR_SHORTFALL_PRICE = 100_000.0
 """Price of one agent-interval missing from a floor when floors are soft (the best-effort
