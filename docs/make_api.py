@@ -54,6 +54,8 @@ def model_fields(model: type[pydantic.BaseModel]) -> list[str]:
     lines = ["", "| field | type | default | description |", "|---|---|---|---|"]
     for field, info in model.model_fields.items():
         kind = getattr(info.annotation, "__name__", None) or str(info.annotation).replace("typing.", "")
+        # Annotated[str, AfterValidator(<function at 0x...>)]: the base type (the address changes every run)
+        kind = re.sub(r"Annotated\[([\w.]+), [^\[\]]*\]", r"\1", kind)
         default = "required" if info.is_required() else repr(info.get_default(call_default_factory=True))
         if len(default) > 40:
             default = default[:37] + "..."
