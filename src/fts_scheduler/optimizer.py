@@ -118,7 +118,17 @@ def post_rules(
 ) -> list[Penalty]:
     """Post coverage and every rule on :func:`model_variables`' model, and its objective; the objective's terms."""
     problem, model = m.problem, m.model
-    _add_coverage(m)
+    proto = model.Proto()
+
+    def posted(name: str, post: Callable[[RosterModel], object]):
+        # what each rule adds to the model, by position: the decomposition (bound.py) tells an
+        # agent's own constraints from the ones agents share by the rule that posted them
+        c0, v0 = len(proto.constraints), len(proto.variables)
+        out = post(m)
+        m.spans[name] = (c0, len(proto.constraints), v0, len(proto.variables))
+        return out
+
+    posted("coverage", _add_coverage)
     days = range(problem.days)
     if floors == "assumptions":
         m.floor_switch = {(lang, d): model.NewBoolVar(f"floor({lang},day{d})") for lang in m.floors for d in days}
@@ -127,10 +137,10 @@ def post_rules(
         m.soft_languages = set(m.floors) if soft_languages is None else set(soft_languages)
     penalties: list[Penalty] = []
     for rule in HARD_RULES:
-        penalties += rule(m)
+        penalties += posted(rule.__name__, rule)
     if floors != "assumptions":
         for rule in SOFT_RULES:
-            penalties += rule(m)
+            penalties += posted(rule.__name__, rule)
         model.Minimize(objective(penalties))
     return penalties
 

@@ -23,7 +23,7 @@ from .models import FLOOR_SHORTFALL_PRICE, Agent, LabourRules, Problem, Site
 from .timegrid import CandidateShift
 
 __all__ = [
-    "RosterModel", "Penalty", "AGENT_RULES", "HARD_RULES", "SOFT_RULES", "SHIFT_FILTERS", "COST_SCALE",
+    "RosterModel", "Penalty", "AGENT_RULES", "AGENT_SOFT_RULES", "HARD_RULES", "SOFT_RULES", "SHIFT_FILTERS", "COST_SCALE",
     "shift_allowed", "objective",
 ]
 
@@ -97,6 +97,8 @@ class RosterModel:
     )
     # profile -> interval -> [(coefficient, variable)]: agents of the profile serving then
     on_duty: dict[tuple[str, ...], list[list[tuple[int, cp_model.IntVar]]]] = field(default_factory=dict)
+    # rule name (and "coverage") -> (first constraint, end, first variable, end) it posted
+    spans: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
 
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -910,5 +912,9 @@ AGENT_RULES: tuple[Rule, ...] = (
 )
 """The hard rules that bind each agent on its own: a model of one agent with these holds
 exactly the rosters that agent may work (``heuristic.replan_agents`` builds such models)."""
+AGENT_SOFT_RULES: tuple[Rule, ...] = (labour_cost, preferences)
+"""The soft rules whose terms each agent pays on its own (its shifts' cost, its overtime, its wishes):
+with :data:`AGENT_RULES`, everything of one agent's line of work that the decomposition
+(:mod:`fts_scheduler.decomposition`) prices without the other agents."""
 HARD_RULES: tuple[Rule, ...] = AGENT_RULES + (team_lead_on_shift, language_floors)
 SOFT_RULES: tuple[Rule, ...] = (labour_cost, staffing_against_requirement, shift_demand, preferences, fairness)
