@@ -50,3 +50,18 @@ def test_summary_reads_well(demo_roster):
     text = demo_roster.summary()
     assert "language floors met in every interval: yes" in text
     assert "Dublin" in text and "gap" in text
+
+
+def test_demo_bound_is_the_better_of_the_search_and_the_decomposition(demo_roster):
+    """The roster reports the better proven bound and where it came from, never above its objective."""
+    stats = demo_roster.stats
+    assert stats["bound_source"] in ("search", "decomposition", "proved optimal")
+    assert "decomposition_bound" in stats and stats["decomposition_rounds"] >= 1
+    assert demo_roster.bound >= stats["search_bound"]
+    assert demo_roster.bound >= min(stats["decomposition_bound"], demo_roster.objective)
+    assert demo_roster.bound <= demo_roster.objective
+    # the decomposition's first rounds already prove more than the domains alone (the demo's is far below 0)
+    assert stats["decomposition_bound"] > 0.3 * demo_roster.objective
+    expected = "search" if stats["search_bound"] >= stats["decomposition_bound"] else "decomposition"
+    assert stats["bound_source"] == (expected if demo_roster.status != "OPTIMAL" else "proved optimal")
+    assert f"({stats['bound_source']})" in demo_roster.summary().splitlines()[0]

@@ -28,7 +28,9 @@ class Roster:
         ``"OPTIMAL"`` (proved) or ``"FEASIBLE"`` (time limit reached with a roster).
     objective, bound
         CP-SAT objective and best proved lower bound [currency]: labour cost plus
-        under- and over-staffing penalties.
+        under- and over-staffing penalties. The bound is the better of the CP-SAT
+        search's and the decomposition's (:mod:`fts_scheduler.decomposition`);
+        ``stats["bound_source"]`` says which.
     gap
         ``(objective - bound) / objective``; 0 when optimal.
     runtime_s
@@ -101,8 +103,9 @@ class Roster:
         a = self.assignments
         h = self._headline()
         lines = [
-            f"Roster: {self.status}  objective {self.objective:,.2f}  bound {self.bound:,.2f}  "
-            f"gap {self.gap:.2%}  search {self.runtime_s:.1f} s"
+            f"Roster: {self.status}  objective {self.objective:,.2f}  bound {self.bound:,.2f}"
+            + (f" ({self.stats['bound_source']})" if self.stats.get("bound_source") else "")
+            + f"  gap {self.gap:.2%}  search {self.runtime_s:.1f} s"
             + ("  (stopped by Ctrl-C)" if self.stats.get("interrupted") else ""),
             f"  {len(a)} shifts, {a['agent_id'].nunique()} agents, {h['paid_hours']:,.1f} paid hours",
             f"  language floors met in every interval: {'yes' if h['floors_met'] else 'NO'}",

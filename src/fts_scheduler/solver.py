@@ -23,7 +23,7 @@ from .explain import (
     shortfall_frame,
     speaker_sites,
 )
-from . import colgen
+from . import colgen, decomposition
 from .heuristic import greedy_roster
 from .lanes import can_fork
 from .lns import improve, read_back
@@ -154,6 +154,14 @@ the better roster wins. Each uses one CP-SAT worker, so one chain would leave a 
 two idle; two independent chains also halve the odds that both stay in a basin."""
 LNS_MAX_VARIABLES = 150_000
 
+
+BOUND_THREADS = 1
+"""Threads of the decomposition's bound (:mod:`~fts_scheduler.decomposition`), which runs beside
+the search for the search's time: one, so that the search keeps the rest of the machine."""
+
+BOUND_WAIT_S = 2.0
+"""Seconds the solve waits, once the search is over, for the decomposition to finish its round
+(its master's last solve or pricing); a bound not in by then is not reported."""
 
 START_SHARE = 0.5
 """With the limit on the whole call, the starting roster's re-plan gets at most this share of the
@@ -335,6 +343,7 @@ def solve(
     t_hint = time.perf_counter() if early is None else early.started
     # Ctrl-C: the searches stop by themselves and keep their rosters (run_interruptibly); anywhere else
     # before the search ends (the starting roster's re-plan, completions, polish) it lands here
+    background = None
     try:
         columns = None
         if lp_led and deterministic_time is None and colgen.applies(m):
@@ -360,6 +369,15 @@ def solve(
         use_lns = (lns_share > 0 and not lp_led and deterministic_time is None
                    and stats["variables"] <= LNS_MAX_VARIABLES)
         t_search = time.perf_counter()
+        reserve = extract_reserve_s(stats["variables"]) + load_overhead_s(m)
+        if deterministic_time is None:
+            # the bound beside the polish and the search, on a thread of its own, from the starting roster's lines
+            values = hinted_values(m) if m.hint_is_roster else None
+            start_lines = None if values is None else [
+                [k for k, v in work.items() if values[v.Index()]] for work in m.work]
+            until = deadline - reserve if deadline is not None else t_search + time_limit_s
+            background = decomposition.InBackground(m, until=until, seed=seed, start=start_lines,
+                                                    threads=BOUND_THREADS)
         if (stats["hint_complete"] and deterministic_time is None and stats["variables"] <= LNS_MAX_VARIABLES
                 and (m.split or m.break_counts or m.under)):
             # its share of the limit, as long as that leaves the search half of what is left: with little
@@ -371,12 +389,12 @@ def solve(
         user_stop = []
 
         def relay(progress: Progress) -> bool | None:
+            if background is not None and background.current > progress.bound * COST_SCALE:
+                progress = dataclasses.replace(progress, bound=background.current / COST_SCALE)
             if callback is not None and callback(progress):
                 user_stop.append(True)
                 return True
             return None
-
-        reserve = extract_reserve_s(stats["variables"]) + load_overhead_s(m)
 
         def search_left() -> float:
             """The search's time: what is left before the deadline, less the time to read the roster
@@ -410,6 +428,8 @@ def solve(
                               callback=relay, started=t_search,
                               hand_over_s=None if hand_over_s is None else max(0.0, hand_over_s - (search_s - left)))
     except KeyboardInterrupt:
+        if background is not None:
+            background.stop.set()
         return _stopped_before_the_search(m, penalties, stats, t_hint)
     searched = outcome is not None and not outcome.gave_up
     if searched and use_lns and outcome.status == "FEASIBLE" and not outcome.interrupted and not user_stop:
@@ -426,8 +446,10 @@ def solve(
         if from_hint is not None:
             outcome = from_hint
             stats["from_hint"] = 1
+    proved = outcome is not None and outcome.status == "OPTIMAL"  # its own bound is the roster's: no wait
+    bound = None if background is None else background.result(wait_s=0.0 if proved else BOUND_WAIT_S)
     if outcome is not None and outcome.status in ("OPTIMAL", "FEASIBLE"):
-        return extract_roster(m, penalties, outcome, stats)
+        return _with_bound(extract_roster(m, penalties, outcome, stats), bound, background)
     if searched and outcome.interrupted:
         raise KeyboardInterrupt("solve interrupted before any roster was found")
     if searched and outcome.status == "INFEASIBLE":
@@ -443,6 +465,28 @@ def solve(
             f"{'completed' if stats['hint_complete'] else 'not completed'}); raise the limit or simplify the problem"
         )
     raise RuntimeError(f"CP-SAT returned {outcome.status}: the model is malformed (a bug, please report)")
+
+
+def _with_bound(roster: Roster, bound: decomposition.Bound | None,
+                background: decomposition.InBackground | None) -> Roster:
+    """The roster with the better of the search's bound and the decomposition's, and where it came from."""
+    stats = dict(roster.stats)
+    stats["search_bound"] = roster.bound
+    if background is not None and background.error is not None:
+        stats["decomposition_error"] = f"{type(background.error).__name__}: {background.error}"
+    if bound is not None:
+        stats.update(decomposition_bound=bound.value / COST_SCALE, decomposition_master=bound.master / COST_SCALE,
+                     decomposition_rounds=bound.rounds, decomposition_lines=bound.lines,
+                     decomposition_converged=int(bound.converged), decomposition_s=round(bound.seconds, 3))
+    value, source = roster.bound, "search"
+    if roster.status == "OPTIMAL":
+        source = "proved optimal"
+    elif bound is not None and math.isfinite(bound.value) and bound.value / COST_SCALE > value:
+        # never above the roster's own objective (the decomposition's bound is rounded up to whole units)
+        value, source = min(bound.value / COST_SCALE, roster.objective), "decomposition"
+    stats["bound_source"] = source
+    gap = 0.0 if roster.status == "OPTIMAL" else max(0.0, (roster.objective - value) / max(abs(roster.objective), 1e-9))
+    return dataclasses.replace(roster, bound=value, gap=gap, stats=stats)
 
 
 def _column_stats(columns: colgen.ColumnStart) -> dict:
