@@ -83,3 +83,38 @@ def test_bound_on_the_demo_is_far_above_the_trivial_one_and_below_a_roster():
     bounds = [b for _, _, b in bound.history]
     assert bounds == sorted(bounds) and bounds[-1] > bounds[0]
     assert all(b <= master for _, master, b in bound.history)
+
+
+def test_marginal_value_prices_one_more_agent_by_what_it_covers():
+    """Spanish demand beyond what the Spanish speakers can work makes one more of them worth their
+    shortfall saved; English speakers held to minimum hours nobody needs are worth less than nothing."""
+    from conftest import THREE_SHIFTS, agent, make_problem
+
+    from fts_scheduler import Contract, Requirement, solve
+    from fts_scheduler.reports import marginal_value
+
+    hours = 7 * 24  # a whole ISO week: the contract minimum binds
+    problem = make_problem(
+        days=7,
+        agents=[agent("es1", ("es",)), agent("en1", ("en",), contract=Contract(max_weekly_hours=40,
+                                                                                min_weekly_hours=16))],
+        templates=THREE_SHIFTS,
+        requirements=(Requirement(language="es", agents=(3,) * hours),),
+    )
+    roster = solve(problem, time_limit_s=10, workers=1)
+    values = marginal_value(problem, roster).set_index("languages")["value"]
+    assert values["es"] > 0
+    assert values["en"] < 0
+    assert values["es"] > values["en"]
+    assert list(marginal_value(problem, roster).columns) == [
+        "site", "languages", "contract", "agents", "value", "value_min", "value_max"]
+
+
+def test_marginal_value_is_empty_without_a_decomposition(demo):
+    from fts_scheduler.reports import marginal_value
+    from fts_scheduler.roster import Roster
+    import pandas as pd
+
+    bare = Roster(status="FEASIBLE", objective=1.0, bound=0.0, gap=1.0, runtime_s=0.0,
+                  assignments=pd.DataFrame(), coverage=pd.DataFrame())
+    assert marginal_value(demo, bare).empty

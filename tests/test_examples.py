@@ -82,7 +82,8 @@ def test_gallery_page_shows_every_image_of_the_demo():
 
 @pytest.mark.parametrize(
     "module",
-    ["fts_scheduler", "reports", "plots", "exports", "io", "cells", "outputs", "requirements", "erlang", "replanning", "parallel"],
+    ["fts_scheduler", "reports", "plots", "exports", "io", "cells", "outputs", "requirements", "erlang", "replanning", "parallel",
+     "decomposition"],
 )
 def test_api_reference_lists_every_public_name(module):
     mod = fts_scheduler if module == "fts_scheduler" else getattr(__import__(f"fts_scheduler.{module}"), module)

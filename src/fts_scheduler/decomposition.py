@@ -121,6 +121,9 @@ class Bound:
     dropped_rows: int  # shared constraints the master leaves out (not linear): a weaker relaxation
     history: list[tuple[float, float, float]] = field(default_factory=list)  # (s, master, bound)
     duals: np.ndarray | None = None  # of the shared rows, at the best bound
+    # per agent, at the best bound's duals: the proven least reduced cost of a line it could work
+    # [objective units]; one more agent like it would move the bound by this much
+    least: np.ndarray | None = None
 
 
 class Decomposition:
@@ -193,9 +196,7 @@ class Decomposition:
         self.y_ub = np.array([float(_last(proto.variables[i].domain)) for i in self.y])
         self.patterns = 0
         self._aggregate()
-        self.Ay = self.A[:, self.y].tocsc()
-        self.AyT = self.Ay.T.tocsr()
-        self.AT = self.A.T.tocsr()
+        self.Ay = self.A[:, self.y].tocsc()  # (transposed products use these as they are: no copies)
         self.pricers: list[_Pricer | None] = [None] * len(m.agents)
         self.lines: list[set[tuple[int, ...]]] = [set() for _ in m.agents]  # in the master now
         self.generated = 0  # lines that joined the master in all
@@ -371,13 +372,13 @@ class Decomposition:
         side = np.where(pi > 0, np.where(np.isfinite(self.lb), self.lb, 0.0),
                         np.where(np.isfinite(self.ub), self.ub, 0.0))
         total = self.offset + float(pi @ side)
-        reduced = self.cost[self.y] - self.AyT @ pi
+        reduced = self.cost[self.y] - self.Ay.T @ pi
         total += float(np.minimum(reduced * self.y_lb, reduced * self.y_ub).sum())
         return (total + sum(least)) * self.scale
 
     def reduced_costs(self, duals: np.ndarray) -> np.ndarray:
         """Per model variable: objective coefficient less what the shared rows pay for it."""
-        return self.cost - self.AT @ duals
+        return self.cost - self.A.T @ duals
 
     def run(
         self,
@@ -404,15 +405,18 @@ class Decomposition:
         pool = ThreadPoolExecutor(max_workers=threads or machine_cores())
         best = Bound(value=-math.inf, master=math.inf, rounds=0, lines=0, converged=False, seconds=0.0,
                      dropped_rows=self.dropped_rows)
-        best_duals = None
+        best_duals = None  # those of the best bound so far
+        center, center_value = None, -math.inf  # the smoothing's centre: the best bound's duals from a master
 
         def over() -> bool:
             return time.perf_counter() >= until or (stop is not None and stop.is_set())
 
-        def keep(value: float, duals: np.ndarray) -> None:
-            nonlocal best_duals
+        def keep(value: float, duals: np.ndarray, least: list[float], *, from_master: bool = True) -> None:
+            nonlocal best_duals, center, center_value
             if value > best.value:
-                best.value, best_duals = value, duals
+                best.value, best_duals, best.least = value, duals, np.asarray(least, dtype=float)
+            if from_master and value > center_value:
+                center, center_value = duals, value
 
         try:
             if start is not None:
@@ -425,7 +429,9 @@ class Decomposition:
             priced = self._price_round(pool, zero, zero, np.full(n_agents, math.inf), until, price_s, stop)
             if priced is None:
                 return self._finish(best, best_duals, t0)
-            keep(self.lagrangian(zero, priced[0]), zero)
+            # (the costs alone are no centre for the smoothing: on the nurse problems, where shifts cost
+            # nothing, duals halved towards zero priced out lines round after round and the bound stayed near 0)
+            keep(self.lagrangian(zero, priced[0]), zero, priced[0], from_master=False)
             best.history.append((time.perf_counter() - t0, math.inf, best.value))
             while not over():
                 t_lp = time.perf_counter()
@@ -446,19 +452,19 @@ class Decomposition:
                 self._retire(np.asarray(solution.col_value))
                 best.rounds += 1
                 best.master = master
-                smoothed = duals if best_duals is None else SMOOTHING * best_duals + (1 - SMOOTHING) * duals
+                smoothed = duals if center is None else SMOOTHING * center + (1 - SMOOTHING) * duals
                 priced = self._price_round(pool, smoothed, duals, convexity, until, price_s, stop)
                 if priced is None:
                     break
                 least, joined, proved = priced
-                keep(self.lagrangian(smoothed, least), smoothed)
+                keep(self.lagrangian(smoothed, least), smoothed, least)
                 if not joined and smoothed is not duals and not over():
                     # nothing priced out at the smoothed duals: the master's own decide
                     priced = self._price_round(pool, duals, duals, convexity, until, price_s, stop)
                     if priced is None:
                         break
                     least, joined, proved = priced
-                    keep(self.lagrangian(duals, least), duals)
+                    keep(self.lagrangian(duals, least), duals, least)
                 best.history.append((time.perf_counter() - t0, master, best.value))
                 best.converged = not joined and proved
                 if best.converged:
@@ -621,8 +627,10 @@ class InBackground:
     keeps the search's bound).
     """
 
-    def __init__(self, m: RosterModel, *, until: float, seed: int, start: list[list[int]], threads: int) -> None:
+    def __init__(self, m: RosterModel, *, until: float, seed: int, start: list[list[int]] | None, threads: int,
+                 snapshot: bool) -> None:
         self.stop = threading.Event()
+        self.agents = list(m.agents)
         self.bound: Bound | None = None
         self.error: BaseException | None = None
         self.current = -math.inf  # the best bound so far [objective units], for progress reports
@@ -630,14 +638,14 @@ class InBackground:
         def on_round(bound: Bound) -> None:
             self.current = max(self.current, bound.value)
 
-        # its own copy of the model: the search's stages fix and hint the model's variables in place
-        # (the LNS, the polish), and a pricing model built from a temporarily fixed domain would bound
-        # a smaller problem than the user's
-        snapshot = dataclasses.replace(m, model=m.model.clone())
+        # ``snapshot``: its own copy of the model, when a stage beside it fixes the model's variables in
+        # place (the LNS's first chain): a pricing model built from a temporarily fixed domain would bound
+        # a smaller problem than the user's. Not otherwise: on 1,000 agents the copy is a gigabyte.
+        model = dataclasses.replace(m, model=m.model.clone()) if snapshot else m
 
         def work() -> None:
             try:
-                decomposition = Decomposition(snapshot, seed=seed)
+                decomposition = Decomposition(model, seed=seed)
                 self.bound = decomposition.run(until=until, start=start, threads=threads, stop=self.stop,
                                                on_round=on_round)
             except Exception as exc:  # noqa: BLE001 - reported with the roster, never raised into the solve

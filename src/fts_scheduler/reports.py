@@ -61,6 +61,7 @@ __all__ = [
     "totals",
     "service_kpis",
     "staffed_by_site",
+    "marginal_value",
 ]
 
 FORECAST_COLUMNS = ("service_level", "occupancy")  # added per interval with a forecast
@@ -775,3 +776,39 @@ def _split_flow(min_cost_flow, counts, need, tails, heads, costs, owner, sink) -
     for k, (g, j) in enumerate(owner):
         flows[g, j] = f.flow(G + k)
     return flows
+
+
+# --------------------------------------------------------------------------- hiring
+
+
+MARGINAL_VALUE_COLUMNS = ("site", "languages", "contract", "agents", "value", "value_min", "value_max")
+
+
+def marginal_value(problem: Problem, roster: Roster) -> pd.DataFrame:
+    """What one more agent of each kind would be worth, from the decomposition's prices.
+
+    One row per (site, languages, contract) with agents on the roster: ``agents`` (how
+    many of that kind there are), and over them ``value`` (mean), ``value_min`` and
+    ``value_max`` [reporting currency over the horizon]: the reduced cost, negated, of
+    the best line of work an agent like that could work at the decomposition's prices
+    (the duals of its best bound, :mod:`~fts_scheduler.decomposition`). A positive value
+    is what such an agent would pay for itself (cover bought cheaper than the shortfalls
+    and premiums it removes); a negative one, what it would cost beyond what it covers
+    (its contract's minimum hours where they are not needed). These are the prices of
+    the relaxation, the shadow prices WFM teams plan hiring from, not a promise of the
+    next roster's cost. Sorted by ``value``, highest first; empty when the roster has no
+    decomposition bound (``roster.stats["marginal_values"]`` missing).
+    """
+    values = roster.stats.get("marginal_values") or {}
+    rows = [
+        (agent.site, "+".join(sorted(agent.languages)), agent.contract.name, values[agent.id])
+        for agent in problem.agents
+        if agent.id in values
+    ]
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in MARGINAL_VALUE_COLUMNS})
+    frame = pd.DataFrame(rows, columns=["site", "languages", "contract", "v"])
+    out = frame.groupby(["site", "languages", "contract"], as_index=False).agg(
+        agents=("v", "size"), value=("v", "mean"), value_min=("v", "min"), value_max=("v", "max")
+    )
+    return out.sort_values("value", ascending=False, ignore_index=True)[list(MARGINAL_VALUE_COLUMNS)]

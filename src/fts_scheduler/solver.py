@@ -209,7 +209,11 @@ def solve(
     """Solve ``problem`` with CP-SAT and return the cheapest roster found in the time limit.
 
     Every roster returned meets every language floor in every interval and every hard
-    rule; ``status`` says whether it is proved optimal.
+    rule; ``status`` says whether it is proved optimal. ``roster.bound`` is the better of
+    two proven lower bounds: CP-SAT's, and the decomposition's
+    (:mod:`~fts_scheduler.decomposition`, on a thread of its own beside the polish and the
+    search, from the starting roster's lines); ``stats["bound_source"]`` says which, and
+    ``stats`` carries both (``search_bound``, ``decomposition_bound``).
 
     Parameters
     ----------
@@ -242,7 +246,8 @@ def solve(
     callback
         Called with a :class:`~fts_scheduler.optimizer.Progress` (elapsed time,
         objective, bound, gap) at each improving roster; return ``True`` to stop the
-        search and get the best roster so far.
+        search and get the best roster so far. Its bound is the better of the search's
+        and the decomposition's so far.
     deterministic_time
         A limit in CP-SAT's deterministic work units instead of (besides) seconds:
         with ``workers=1`` and a seed, the same roster on every machine (the large
@@ -377,7 +382,7 @@ def solve(
                 [k for k, v in work.items() if values[v.Index()]] for work in m.work]
             until = deadline - reserve if deadline is not None else t_search + time_limit_s
             background = decomposition.InBackground(m, until=until, seed=seed, start=start_lines,
-                                                    threads=BOUND_THREADS)
+                                                    threads=BOUND_THREADS, snapshot=use_lns)
         if (stats["hint_complete"] and deterministic_time is None and stats["variables"] <= LNS_MAX_VARIABLES
                 and (m.split or m.break_counts or m.under)):
             # its share of the limit, as long as that leaves the search half of what is left: with little
@@ -446,8 +451,8 @@ def solve(
         if from_hint is not None:
             outcome = from_hint
             stats["from_hint"] = 1
-    proved = outcome is not None and outcome.status == "OPTIMAL"  # its own bound is the roster's: no wait
-    bound = None if background is None else background.result(wait_s=0.0 if proved else BOUND_WAIT_S)
+    # (also after a proof: the decomposition's prices give reports.marginal_value)
+    bound = None if background is None else background.result(wait_s=BOUND_WAIT_S)
     if outcome is not None and outcome.status in ("OPTIMAL", "FEASIBLE"):
         return _with_bound(extract_roster(m, penalties, outcome, stats), bound, background)
     if searched and outcome.interrupted:
@@ -474,14 +479,20 @@ def _with_bound(roster: Roster, bound: decomposition.Bound | None,
     stats["search_bound"] = roster.bound
     if background is not None and background.error is not None:
         stats["decomposition_error"] = f"{type(background.error).__name__}: {background.error}"
+    if bound is not None and not math.isfinite(bound.value):
+        bound = None  # stopped before its first round was priced: nothing proved
     if bound is not None:
         stats.update(decomposition_bound=bound.value / COST_SCALE, decomposition_master=bound.master / COST_SCALE,
                      decomposition_rounds=bound.rounds, decomposition_lines=bound.lines,
                      decomposition_converged=int(bound.converged), decomposition_s=round(bound.seconds, 3))
+        if bound.least is not None:
+            # what one more agent like each would save at the bound's prices (reports.marginal_value)
+            stats["marginal_values"] = {agent.id: round(-float(v) / COST_SCALE, 2)
+                                        for agent, v in zip(background.agents, bound.least)}
     value, source = roster.bound, "search"
     if roster.status == "OPTIMAL":
         source = "proved optimal"
-    elif bound is not None and math.isfinite(bound.value) and bound.value / COST_SCALE > value:
+    elif bound is not None and bound.value / COST_SCALE > value:
         # never above the roster's own objective (the decomposition's bound is rounded up to whole units)
         value, source = min(bound.value / COST_SCALE, roster.objective), "decomposition"
     stats["bound_source"] = source
