@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import os
 import sys
 import time
 from pathlib import Path
@@ -50,6 +49,7 @@ from fts_scheduler import (  # noqa: E402
     Site,
     solve,
 )
+from fts_scheduler.decomposition import machine_cores  # noqa: E402
 
 MONDAY = dt.date(2024, 1, 1)  # day 0 of every instance is a Monday
 DEFAULT_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "curtois"
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     best = load_best_known(args.instances_dir / "best_known.csv")
     args.out.mkdir(parents=True, exist_ok=True)
-    cores = os.cpu_count()
+    cores = machine_cores()
     header = "| instance | objective | best known | gap % | CP-SAT bound | time s | first roster s | status | cores |"
     print(header)
     print("|---|---:|---:|---:|---:|---:|---:|---|---:|")

@@ -149,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
             ("ratio (pyworkforce / ours, per row)", f"{ratio:,.0f}x"),
             ("agreement on common rows", f"{int(same.sum())}/{same.size} same agent count"),
         ]
-    rows.append(("machine cores (os.cpu_count())", str(os.cpu_count())))
+    from fts_scheduler.decomposition import machine_cores
+
+    rows.append(("machine cores (this process may use)", str(machine_cores())))
 
     width = max(len(k) for k, _ in rows)
     vwidth = max(len(v) for _, v in rows)

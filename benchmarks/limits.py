@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import subprocess
 import sys
 import tempfile
@@ -91,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from fts_scheduler import datasets
 
-    print(f"cores: {os.cpu_count()}")
+    from fts_scheduler.decomposition import machine_cores
+
+    print(f"cores: {machine_cores()}")
     print("| problem | time limit s | wall s | over s | within max(10 %, 1 s) | outcome |")
     print("|---|---:|---:|---:|---|---|")
     demo = datasets.demo_problem()

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -208,7 +207,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(rolling(args.rolling, args.time_limit, args.days, args.workers)))
         return 0
     sizes = [int(x) for x in args.agents.split(",")]
-    cores = os.cpu_count()
+    from fts_scheduler.decomposition import machine_cores
+
+    cores = machine_cores()
     print(f"cores: {cores}, time limit {args.time_limit:g} s, {args.days} days, 15-min grid, "
           f"workers: {args.workers or 'default'}")
     print("| agents | variables | constraints | build s | start s | first roster s | objective | gap | status "

@@ -23,6 +23,7 @@ MODULES = (
     ("fts_scheduler.erlang", "Erlang B, C and A numerics."),
     ("fts_scheduler.replanning", "Re-planning a published roster mid-horizon."),
     ("fts_scheduler.parallel", "Many scenarios on any concurrent.futures executor (local processes or Dask)."),
+    ("fts_scheduler.decomposition", "A proven lower bound on a built model: Dantzig-Wolfe over the agents' lines of work."),
     ("fts_scheduler.reports", "Key figures of a roster as DataFrames."),
     ("fts_scheduler.plots", "Charts (matplotlib), each taking ax=None and returning the axes."),
     ("fts_scheduler.exports", "CSV, Excel, iCalendar, JSON and PNG."),
