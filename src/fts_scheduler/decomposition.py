@@ -401,6 +401,9 @@ class Decomposition:
         """
         t0 = time.perf_counter()
         n_agents = len(self.m.agents)
+        # every pricing model, and the check that they carry the whole model's own-agent terms: a
+        # pricing model that missed one would bound a cheaper problem than the user's
+        self.check_local_objective()
         self._lp = self._master(artificials=start is None)
         pool = ThreadPoolExecutor(max_workers=threads or machine_cores())
         best = Bound(value=-math.inf, master=math.inf, rounds=0, lines=0, converged=False, seconds=0.0,
@@ -654,8 +657,11 @@ class InBackground:
         self.thread = threading.Thread(target=work, name="fts-decomposition", daemon=True)
         self.thread.start()
 
-    def result(self, wait_s: float) -> Bound | None:
-        """Stop the decomposition and return its bound (None if it had none after ``wait_s`` more seconds)."""
+    def result(self, *, grace_s: float, wait_s: float) -> Bound | None:
+        """Its bound: after up to ``grace_s`` seconds to finish on its own (a small problem converges in
+        that time), stopped, and after up to ``wait_s`` more for its round in progress (None if it
+        is still running then)."""
+        self.thread.join(max(0.0, grace_s))
         self.stop.set()
-        self.thread.join(wait_s)
+        self.thread.join(max(0.0, wait_s))
         return None if self.thread.is_alive() else self.bound

@@ -160,8 +160,9 @@ BOUND_THREADS = 1
 the search for the search's time: one, so that the search keeps the rest of the machine."""
 
 BOUND_WAIT_S = 2.0
-"""Seconds the solve waits, once the search is over, for the decomposition to finish its round
-(its master's last solve or pricing); a bound not in by then is not reported."""
+"""Seconds the solve waits, once the search is over, for the decomposition: first for it to end
+on its own (within the time limit), then, stopped, for its round in progress (its master's last
+solve or pricing); a bound not in by then is not reported."""
 
 START_SHARE = 0.5
 """With the limit on the whole call, the starting roster's re-plan gets at most this share of the
@@ -451,8 +452,12 @@ def solve(
         if from_hint is not None:
             outcome = from_hint
             stats["from_hint"] = 1
-    # (also after a proof: the decomposition's prices give reports.marginal_value)
-    bound = None if background is None else background.result(wait_s=BOUND_WAIT_S)
+    bound = None
+    if background is not None:
+        # after a proof too, the time left (up to BOUND_WAIT_S) for it to converge: its prices give
+        # reports.marginal_value, and a search can prove a small problem before the first master is solved
+        left = BOUND_WAIT_S if deadline is None else deadline - time.perf_counter() - extract_reserve_s(stats["variables"])
+        bound = background.result(grace_s=min(BOUND_WAIT_S, left), wait_s=BOUND_WAIT_S)
     if outcome is not None and outcome.status in ("OPTIMAL", "FEASIBLE"):
         return _with_bound(extract_roster(m, penalties, outcome, stats), bound, background)
     if searched and outcome.interrupted:
