@@ -487,7 +487,8 @@ def _with_bound(roster: Roster, bound: decomposition.Bound | None,
     if bound is not None and not math.isfinite(bound.value):
         bound = None  # stopped before its first round was priced: nothing proved
     if bound is not None:
-        stats.update(decomposition_bound=bound.value / COST_SCALE, decomposition_master=bound.master / COST_SCALE,
+        master = bound.master / COST_SCALE if math.isfinite(bound.master) else None  # None: no master solved yet
+        stats.update(decomposition_bound=bound.value / COST_SCALE, decomposition_master=master,
                      decomposition_rounds=bound.rounds, decomposition_lines=bound.lines,
                      decomposition_converged=int(bound.converged), decomposition_s=round(bound.seconds, 3))
         if bound.least is not None:
