@@ -7,7 +7,7 @@ as weighted preferences, and cover as per-shift demand with under/over weights.
 The roster is written as ``OUT/InstanceN.csv`` (employee, day, shift) and scored by
 the independent evaluator in ``curtois_eval.py``, not by the model's objective.
 
-    python benchmarks/curtois.py --instance 1-5 --time-limit 30 --out /tmp/c
+    python benchmarks/curtois.py --instance 1-5 --time-limit 30 --out out/curtois
 
 prints: instance, objective (evaluator), best known, gap %, CP-SAT bound, time,
 first roster (wall seconds from the start of the instance, its conversion included,

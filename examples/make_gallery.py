@@ -1,7 +1,7 @@
 """Draw the gallery of docs/gallery.md from the built-in demo into docs/images/.
 
     python examples/make_gallery.py                          # the demo, 60 s solve, into docs/images/
-    python examples/make_gallery.py --out /tmp/g --problem examples/tutorial/problem.yaml --time-limit 10
+    python examples/make_gallery.py --out out/gallery --problem examples/tutorial/problem.yaml --time-limit 10
 """
 
 from __future__ import annotations

@@ -362,7 +362,7 @@ def complete_hint(
     # equalities define), so they are fixed in their domains, which presolve drops at once: Curtois 24
     # (1.57M shifts) 4.5 s to fix and 2.3 s to solve, against 11-16 s and 18 s with one equality each.
     # With them, the equalities stay: at 1,000 follow-the-sun agents the domains led CP-SAT to a worse
-    # split and breaks (2 % dearer, deterministically; docs/benchmarks.md, Scale), which the search
+    # split and breaks (2 % dearer, deterministically), which the search
     # there never improves on.
     in_domains = not (m.split or m.break_counts)
     for a, taken in enumerate(start.shifts):

@@ -386,7 +386,7 @@ def minimum_runs(m: RosterModel) -> list[Penalty]:
     portfolio a poor bound and search; the automaton alone a good bound but worse
     rosters; both together did best (Curtois instance 5, 30 s, 8 workers, no hint:
     bound 736 -> up to 1,139 against an optimum of 1,143, roster 1,341 -> 1,143-1,267
-    over nine runs; see docs/benchmarks.md).
+    over nine runs).
     """
     for a, agent in enumerate(m.agents):
         c = agent.contract

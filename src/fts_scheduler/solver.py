@@ -111,7 +111,7 @@ thread of CP-SAT's LNS, whose RINS/RENS steps follow it; the workers that do not
 out (``optimizer.LP_IDLE_SUBSOLVERS``). One worker per core of the 2-core reference machine: a third
 (``default_lp``) made the two LP workers share a core's worth of CPU with the LNS, and Curtois 6 and 7
 fell into worse rosters. Such a portfolio keeps the whole limit (no LNS of ours after it). The
-measurements: docs/benchmarks.md ("what changed", sessions 12-13, 18 and 19) and docs/concepts.md."""
+measurements: docs/concepts.md (and this constant's history in git)."""
 
 DEFAULT_LNS_SHARE = 0.0
 """Share of the time limit for the rostering LNS after the portfolio (see :mod:`fts_scheduler.lns`).
