@@ -479,13 +479,13 @@ class Decomposition:
         return self._finish(best, best_duals, t0)
 
     def _finish(self, best: Bound, duals, t0: float) -> Bound:
-        best.lines = self.generated
-        best.seconds = time.perf_counter() - t0
-        best.duals = duals
-        if math.isfinite(best.value):
+        """The bound so far, as reported (a copy: the rounds go on from ``best`` itself)."""
+        value = best.value
+        if math.isfinite(value):
             # integer objective units: the least integer at or above the bound (with a margin for the LP's arithmetic)
-            best.value = math.ceil(best.value - 1e-6 * max(1.0, abs(best.value)))
-        return best
+            value = math.ceil(value - 1e-6 * max(1.0, abs(value)))
+        return dataclasses.replace(best, value=value, lines=self.generated, seconds=time.perf_counter() - t0,
+                                   duals=duals, history=list(best.history))
 
     def _price_round(self, pool: Executor, duals: np.ndarray, lp_duals: np.ndarray, convexity: np.ndarray,
                      until: float, price_s: float, stop: threading.Event | None):
